@@ -1,0 +1,104 @@
+# pyext-lessons -- every command a teacher, a student or CI needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+KERNEL := pyext-lessons
+KERNEL_DISPLAY := Python 3 (pyext-lessons)
+
+EXTENSIONS := $(patsubst extensions/%/setup.py,%,$(wildcard extensions/*/setup.py))
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+
+# Caches of %%cython and matplotlib in one known place, outside git (see
+# notebooks/TESTING.md); pip keeps its usual cache in the home directory.
+export XDG_CACHE_HOME := $(CURDIR)/build/cache
+export MPLCONFIGDIR := $(CURDIR)/build/cache/matplotlib
+export PIP_CACHE_DIR ?= $(HOME)/.cache/pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+VENV_STAMP := $(VENV)/.installed
+PATHS_STAMP := $(VENV)/.extension-paths
+BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built)
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: help setup system build test lab run bench memcheck clean distclean lock
+
+help:
+	@echo "make setup     system packages (apt, as root) and the .venv with the course kernel"
+	@echo "make build     build every extension in place (only what changed)"
+	@echo "make test      setup + build, then every extension's tests and nbval on every notebook"
+	@echo "make lab       JupyterLab on notebooks/ with the course kernel"
+	@echo "make run       execute every notebook headless, storing fresh outputs"
+	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
+	@echo "make memcheck  the extensions' tests under AddressSanitizer"
+	@echo "make clean     remove build outputs (distclean also removes .venv)"
+
+# ---- setup ----
+setup: system $(VENV_STAMP) $(PATHS_STAMP)
+
+system:
+	@tools/system-packages.sh system-packages.txt
+
+$(VENV_STAMP): requirements.txt | system
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "$(KERNEL_DISPLAY)"
+	touch $@
+
+# Every extension folder goes on the venv's sys.path through a .pth file, so
+# `import counters` works in the notebooks, the tests and the benchmarks alike.
+$(PATHS_STAMP): $(VENV_STAMP) $(wildcard extensions/*/setup.py)
+	site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))') && \
+	printf '%s\n' $(EXTENSIONS:%=$(CURDIR)/extensions/%) > "$$site/pyext-lessons.pth"
+	touch $@
+
+# ---- build ----
+build: setup $(BUILD_STAMPS)
+
+# An extension is rebuilt when a file it is built from changes.
+.SECONDEXPANSION:
+build/stamps/%.built: $$(wildcard $$(addprefix extensions/$$*/,*.c *.h *.cpp *.hpp *.pyx *.pxd setup.py)) | $(VENV_STAMP)
+	cd extensions/$* && $(PY) setup.py --quiet build_ext --inplace \
+	    --build-temp $(CURDIR)/build/temp/$* --build-lib $(CURDIR)/build/lib/$*
+	@mkdir -p $(@D) && touch $@
+
+# ---- use ----
+lab: build
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+
+run: build
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.kernel_name=$(KERNEL) --ExecutePreprocessor.timeout=900 \
+	    --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+
+bench: build
+	$(PY) tools/bench.py
+
+# ---- check ----
+test: build
+	$(PY) -m pytest --nbval --nbval-kernel-name=$(KERNEL) \
+	    --nbval-sanitize-with=tests/nbval-sanitize.cfg extensions tests $(NOTEBOOKS)
+	$(PY) tools/bench.py --quick
+
+memcheck: build
+	tools/memcheck.sh $(EXTENSIONS)
+
+# ---- housekeeping ----
+clean:
+	rm -rf build .pytest_cache .hypothesis
+	find extensions -name '*.so' -delete
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
+
+# Re-resolve requirements.in into requirements.txt (every package pinned).
+lock:
+	rm -rf build/lock-venv
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/pip install --quiet -r requirements.in
+	{ echo "# Pinned by 'make lock' from requirements.in. Do not edit by hand."; \
+	  build/lock-venv/bin/pip freeze --all --exclude pip; } > requirements.txt
+	rm -rf build/lock-venv

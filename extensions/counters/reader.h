@@ -1,0 +1,49 @@
+/* reader.h -- read a file that may be plain, gzip or LZ4-frame compressed.
+ *
+ * One small interface in front of three backends (the lecture's "rbfile" idea):
+ * the caller opens a path and reads uncompressed bytes; the format is detected
+ * from the file's first bytes. Nothing here touches Python, so a caller may use
+ * it with the GIL released. Errors are reported in a reader_error, never printed.
+ */
+#ifndef COUNTERS_READER_H
+#define COUNTERS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The formats, as exported to Python by counters.detect_format(). */
+enum reader_format {
+    FORMAT_PLAIN = 0,
+    FORMAT_GZIP = 1,
+    FORMAT_LZ4 = 2,
+};
+
+enum reader_error_kind {
+    READER_OK = 0,
+    READER_OS_ERROR,     /* errnum holds errno: becomes OSError */
+    READER_BAD_DATA,     /* corrupt or truncated content: becomes ValueError */
+    READER_NO_MEMORY,    /* becomes MemoryError */
+};
+
+typedef struct {
+    enum reader_error_kind kind;
+    int errnum;
+    char message[200];
+} reader_error;
+
+typedef struct reader reader;
+
+/* Open `path` and detect its format. NULL on error (err filled in). */
+reader *reader_open(const char *path, reader_error *err);
+
+enum reader_format reader_format_of(const reader *r);
+
+/* Read up to `size` uncompressed bytes into `buf`; fewer only at the end of
+ * the data. Returns the count (0 at the end) or -1 on error (err filled in). */
+ssize_t reader_read(reader *r, void *buf, size_t size, reader_error *err);
+
+/* Close the file and free everything; NULL is allowed. */
+void reader_close(reader *r);
+
+#endif
