@@ -1,0 +1,94 @@
+/* first.c -- a first C extension: one function, one constant, nothing else. */
+#define PY_SSIZE_T_CLEAN        /* '#' formats take Py_ssize_t lengths (required since 3.10) */
+#include <Python.h>
+
+#include <stdint.h>
+
+#define DEFAULT_MAX_STEPS 100000
+
+/* [region: function] */
+PyDoc_STRVAR(collatz_steps_doc,
+"collatz_steps(n, max_steps=DEFAULT_MAX_STEPS)\n"
+"--\n"
+"\n"
+"Number of Collatz steps (n -> n/2 if n is even, else 3n+1) from n down to 1.\n"
+"\n"
+"Raises ValueError if n < 1, or if 1 is not reached within max_steps steps,\n"
+"and OverflowError if the sequence leaves the 64-bit range.");
+
+static PyObject *
+collatz_steps(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"n", "max_steps", NULL};
+    Py_ssize_t n, max_steps = DEFAULT_MAX_STEPS;
+
+    /* "n|n": two Py_ssize_t, the second optional; the name after ':' goes into
+     * error messages. A wrong type or a too-large int raises here. */
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n|n:collatz_steps", kwlist,
+                                     &n, &max_steps))
+        return NULL;
+    if (n < 1)
+        return PyErr_Format(PyExc_ValueError, "n must be at least 1, not %zd", n);
+
+    uint64_t value = (uint64_t)n;
+    Py_ssize_t steps = 0;
+    while (value != 1) {
+        if (steps == max_steps)
+            return PyErr_Format(PyExc_ValueError,
+                                "%zd needs more than max_steps=%zd steps", n, max_steps);
+        if (value % 2 == 0) {
+            value /= 2;
+        }
+        else {
+            /* Python ints never overflow; C's do, silently. Check first. */
+            if (value > (UINT64_MAX - 1) / 3)
+                return PyErr_Format(PyExc_OverflowError,
+                                    "the sequence of %zd leaves the 64-bit range", n);
+            value = 3 * value + 1;
+        }
+        steps++;
+    }
+    return PyLong_FromSsize_t(steps);
+}
+/* [end: function] */
+
+/* [region: module] */
+static PyMethodDef first_methods[] = {
+    {"collatz_steps", (PyCFunction)(void (*)(void))collatz_steps,
+     METH_VARARGS | METH_KEYWORDS, collatz_steps_doc},
+    {NULL, NULL, 0, NULL}       /* the end of the table */
+};
+
+/* Py_mod_exec runs once the module object exists: fill it in here. */
+static int first_exec(PyObject *module)
+{
+    return PyModule_AddIntMacro(module, DEFAULT_MAX_STEPS);
+}
+
+static PyModuleDef_Slot first_slots[] = {
+    {Py_mod_exec, first_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
+    {0, NULL}
+};
+
+static struct PyModuleDef first_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "first",
+    .m_doc = "A first C extension module.",
+    .m_size = 0,
+    .m_methods = first_methods,
+    .m_slots = first_slots,
+};
+
+/* The one symbol Python looks for: PyInit_<module name>. With multi-phase
+ * init (PEP 489) it only hands over the definition; Python creates the module. */
+PyMODINIT_FUNC PyInit_first(void)
+{
+    return PyModuleDef_Init(&first_module);
+}
+/* [end: module] */

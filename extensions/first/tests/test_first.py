@@ -1,0 +1,46 @@
+"""Tests of first.collatz_steps against a Python implementation."""
+import inspect
+
+import pytest
+
+import first
+
+
+def python_collatz_steps(n):
+    steps = 0
+    while n != 1:
+        n = 3 * n + 1 if n % 2 else n // 2
+        steps += 1
+    return steps
+
+
+def test_matches_python():
+    assert [first.collatz_steps(n) for n in range(1, 20_001)] == \
+        [python_collatz_steps(n) for n in range(1, 20_001)]
+
+
+def test_known_values():
+    # 27 takes 111 steps; 837799 has the longest sequence below a million (524 steps).
+    assert (first.collatz_steps(1), first.collatz_steps(27), first.collatz_steps(837799)) == (0, 111, 524)
+
+
+def test_keywords_and_constant():
+    assert first.DEFAULT_MAX_STEPS == 100_000
+    assert first.collatz_steps(n=27, max_steps=111) == 111
+    assert str(inspect.signature(first.collatz_steps)) == "(n, max_steps=100000)"  # inspect resolves the constant
+
+
+@pytest.mark.parametrize("args, error, message", [
+    ((0,), ValueError, "n must be at least 1, not 0"),
+    ((-5,), ValueError, "n must be at least 1, not -5"),
+    ((27, 110), ValueError, "27 needs more than max_steps=110 steps"),
+    ((2 ** 63 - 1,), OverflowError, "the sequence of 9223372036854775807 leaves the 64-bit range"),
+    ((2 ** 63,), OverflowError, "Python int too large to convert to C ssize_t"),
+    (("27",), TypeError, "'str' object cannot be interpreted as an integer"),
+    ((2.5,), TypeError, "'float' object cannot be interpreted as an integer"),
+    ((), TypeError, "collatz_steps() missing required argument 'n' (pos 1)"),
+])
+def test_bad_input(args, error, message):
+    with pytest.raises(error) as info:
+        first.collatz_steps(*args)
+    assert str(info.value) == message
