@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# make memcheck: run each extension's tests against an AddressSanitizer build of it.
+#
+#   tools/memcheck.sh EXTENSION...
+#
+# For each extension: rebuild it with -fsanitize=address into build/asan/lib/NAME
+# (the in-place build is left alone), put that folder first on sys.path, preload
+# libasan into the interpreter (Python itself is not built with ASan) and set
+# PYTHONMALLOC=malloc so every Python object is a malloc() ASan can see. Then:
+#   - a memory error (overflow, use after free, ...) aborts the test run: fail;
+#   - at exit LeakSanitizer lists unfreed blocks, each with the stack that
+#     allocated it (unwound from debug info: libpython has no frame pointers,
+#     so the fast unwinder would stop before the extension's frames). The interpreter leaves many
+#     of its own at exit, so only a leak whose allocation stack passes through
+#     the extension's own code counts: that includes a Python object created by
+#     the extension and never released (a reference leak). Any such leak: fail.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+py=$root/.venv/bin/python
+libasan=$(gcc -print-file-name=libasan.so)
+asan=$root/build/asan
+failed=()
+
+for ext in "$@"; do
+    src=$root/extensions/$ext
+    lib=$asan/lib/$ext
+    logs=$asan/logs/$ext
+    rm -rf "$lib" "$logs"
+    mkdir -p "$logs"
+    echo "== memcheck $ext: building with AddressSanitizer"
+    (cd "$src" && CFLAGS="-fsanitize=address -fno-omit-frame-pointer -g -O1" \
+        LDFLAGS="-fsanitize=address" \
+        "$py" setup.py --quiet build_ext --force --build-lib "$lib" --build-temp "$asan/temp/$ext")
+
+    export PYTHONPATH=$lib PYTHONMALLOC=malloc LD_PRELOAD=$libasan
+    export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:malloc_context_size=40:log_path=$logs/asan:abort_on_error=0:halt_on_error=1"
+    export LSAN_OPTIONS="exitcode=0"      # leaks are judged below, not by the exit code
+    # Prove the tests will see the sanitized build, not the in-place one.
+    "$py" - "$lib" <<'EOF'
+import importlib, pathlib, sys
+lib = pathlib.Path(sys.argv[1])
+for so in lib.glob("*.so"):
+    module = importlib.import_module(so.name.split(".")[0])
+    assert pathlib.Path(module.__file__).parent == lib, f"{module.__file__} is not the ASan build"
+EOF
+    echo "== memcheck $ext: running its tests"
+    test_status=0
+    "$py" -m pytest -q -p no:cacheprovider "$src/tests" || test_status=$?
+    unset PYTHONPATH PYTHONMALLOC LD_PRELOAD ASAN_OPTIONS LSAN_OPTIONS
+
+    # Split the reports into leak records; keep those that name the extension.
+    verdict=$("$py" - "$logs" "$lib" "$src" <<'EOF'
+import pathlib, re, sys
+logs, lib, src = sys.argv[1:4]
+errors, ours, theirs = [], [], 0
+for log in sorted(pathlib.Path(logs).glob("asan*")):
+    text = log.read_text(errors="replace")
+    if re.search(r"ERROR: AddressSanitizer", text):
+        errors.append(text)
+    for record in re.split(r"\n(?=(?:Direct|Indirect) leak of )", text):
+        if not re.match(r"(Direct|Indirect) leak of ", record):
+            continue
+        if lib in record or src in record:
+            ours.append(record.strip())
+        else:
+            theirs += 1
+for e in errors:
+    print(e)
+for record in ours[:10]:
+    print(record, end="\n\n")
+print(f"memory errors: {len(errors)}; leaks from the extension: {len(ours)}; "
+      f"leak records from the interpreter itself (ignored): {theirs}")
+sys.exit(1 if errors or ours else 0)
+EOF
+) && leak_status=0 || leak_status=$?
+    echo "$verdict"
+    if [ "$test_status" -ne 0 ] || [ "$leak_status" -ne 0 ]; then
+        echo "== memcheck $ext: FAILED (tests exit $test_status; reports in $logs)"
+        failed+=("$ext")
+    else
+        echo "== memcheck $ext: OK"
+    fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "memcheck failed for: ${failed[*]}"
+    exit 1
+fi
+echo "memcheck: all clean (${*})"
