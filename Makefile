@@ -38,8 +38,14 @@ help:
 # ---- setup ----
 setup: system $(VENV_STAMP) $(PATHS_STAMP)
 
+# SYSTEM_PACKAGES=skip: the libraries come from elsewhere (conda: see environment.yml).
+SYSTEM_PACKAGES ?= apt
 system:
+ifeq ($(SYSTEM_PACKAGES),skip)
+	@echo "system-packages: skipped (SYSTEM_PACKAGES=skip)"
+else
 	@tools/system-packages.sh system-packages.txt
+endif
 
 $(VENV_STAMP): requirements.txt | system
 	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,33 @@
+"""Checks of the repository itself: the README lists the notebooks, every extension is complete."""
+import pathlib
+import re
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_readme_contents_match_the_notebooks():
+    readme = (ROOT / "README.md").read_text()
+    contents = readme.split("<!-- contents:")[1].split("<!-- end of contents -->")[0]
+    listed = re.findall(r"\]\((notebooks/[^)]+\.ipynb)\)", contents)
+    on_disk = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert listed == on_disk
+
+
+def test_notebooks_are_named_for_order():
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        assert re.fullmatch(r"\d\d-[a-z0-9-]+\.ipynb", path.name), path.name
+
+
+def test_every_extension_has_a_build_file_and_tests():
+    folders = [p for p in (ROOT / "extensions").iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]
+    assert folders
+    for folder in folders:
+        assert (folder / "setup.py").exists(), folder
+        assert list(folder.glob("tests/test_*.py")), f"{folder} has no tests"
+        assert "-Werror" in (folder / "setup.py").read_text(), f"{folder} must build warning-free"
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / "README.md").read_text()
+    lines = [l for l in (ROOT / ".ci/run").read_text().splitlines() if l and not l.startswith("#")]
+    assert lines[-1] == "make test"
