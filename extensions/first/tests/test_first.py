@@ -4,14 +4,7 @@ import inspect
 import pytest
 
 import first
-
-
-def python_collatz_steps(n):
-    steps = 0
-    while n != 1:
-        n = 3 * n + 1 if n % 2 else n // 2
-        steps += 1
-    return steps
+from first_reference import python_collatz_steps
 
 
 def test_matches_python():
