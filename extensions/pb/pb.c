@@ -1,0 +1,770 @@
+/* pb.c -- write and read gzip streams of DeviceApps protobuf messages.
+ *
+ * The reference solution of the course's homework. A file is a gzip stream of
+ * records; each record is an 8-byte header, little-endian on every host:
+ *     uint32 magic (0xFFFFFFFF), uint16 type (DEVICE_APPS_TYPE = 1),
+ *     uint16 length of the packed message
+ * followed by the packed DeviceApps message (deviceapps.proto, protobuf-c).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "deviceapps.pb-c.h"
+
+#define MAGIC 0xFFFFFFFFu
+#define DEVICE_APPS_TYPE 1
+#define HEADER_SIZE 8
+#define MAX_MESSAGE_SIZE 0xFFFF         /* the header's length field is 16 bits */
+#define FLUSH_SIZE (256 * 1024)         /* hand packed records to zlib in blocks this big */
+#define GZIP_LEVEL "6"
+
+/* ---- module state: the exception, the reader type, interned dict keys ---- */
+
+typedef struct {
+    PyObject *error;                    /* pb.Error */
+    PyTypeObject *reader_type;          /* the iterator returned by deviceapps_xread_pb */
+    PyObject *key_device, *key_id, *key_type, *key_lat, *key_lon, *key_apps;
+} pb_state;
+
+static inline pb_state *get_state(PyObject *module)
+{
+    return (pb_state *)PyModule_GetState(module);
+}
+
+/* ---- a growable byte buffer, filled with the GIL held, written without it ---- */
+
+typedef struct {
+    unsigned char *data;
+    size_t len, cap;
+} bytebuf;
+
+static int bytebuf_reserve(bytebuf *b, size_t extra)
+{
+    if (b->len + extra <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : FLUSH_SIZE + HEADER_SIZE + MAX_MESSAGE_SIZE;
+    while (cap < b->len + extra)
+        cap *= 2;
+    unsigned char *data = realloc(b->data, cap);
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = data;
+    b->cap = cap;
+    return 0;
+}
+
+static void put_le16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    put_le16(p, (uint16_t)v);
+    put_le16(p + 2, (uint16_t)(v >> 16));
+}
+
+static uint16_t get_le16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+    return (uint32_t)get_le16(p) | ((uint32_t)get_le16(p + 2) << 16);
+}
+
+/* ================================ writing ================================ */
+
+/* [region: parse] */
+/* id and type: str (written as UTF-8) or bytes. The pointer stays valid as long
+ * as `value` lives, which is as long as the record dict holds it. */
+static int parse_bytes_field(PyObject *value, ProtobufCBinaryData *out, const char *name,
+                             Py_ssize_t index)
+{
+    const char *data;
+    Py_ssize_t size;
+    if (PyUnicode_Check(value)) {
+        data = PyUnicode_AsUTF8AndSize(value, &size);
+        if (data == NULL)
+            return -1;
+    }
+    else if (PyBytes_Check(value)) {
+        data = PyBytes_AS_STRING(value);
+        size = PyBytes_GET_SIZE(value);
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "record %zd: device.%s must be str or bytes, not %s",
+                     index, name, Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    out->data = (uint8_t *)data;
+    out->len = (size_t)size;
+    return 0;
+}
+
+static int parse_double(PyObject *value, double *out, const char *name, Py_ssize_t index)
+{
+    if (!PyFloat_Check(value) && !PyLong_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "record %zd: %s must be int or float, not %s",
+                     index, name, Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    *out = PyFloat_AsDouble(value);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* apps: any sequence (or iterable) of ints in 0..2**32-1. Fills a malloc()ed
+ * array the caller frees. */
+static int parse_apps(PyObject *value, uint32_t **apps, size_t *n_apps, Py_ssize_t index)
+{
+    if (PyUnicode_Check(value) || PyBytes_Check(value) || PyDict_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "record %zd: apps must be a sequence of ints, not %s",
+                     index, Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    PyObject *seq = PySequence_Fast(value, "");
+    if (seq == NULL) {
+        PyErr_Format(PyExc_TypeError, "record %zd: apps must be a sequence of ints, not %s",
+                     index, Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    uint32_t *out = PyMem_Malloc(n > 0 ? (size_t)n * sizeof(uint32_t) : 1);
+    if (out == NULL) {
+        Py_DECREF(seq);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *app = PySequence_Fast_GET_ITEM(seq, i);      /* borrowed */
+        if (!PyLong_Check(app)) {
+            PyErr_Format(PyExc_TypeError, "record %zd: apps[%zd] must be int, not %s",
+                         index, i, Py_TYPE(app)->tp_name);
+            goto error;
+        }
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(app, &overflow);
+        if (v == -1 && PyErr_Occurred())
+            goto error;
+        if (overflow != 0 || v < 0 || v > UINT32_MAX) {
+            PyErr_Format(PyExc_ValueError, "record %zd: apps[%zd] = %R is out of range 0..4294967295",
+                         index, i, app);
+            goto error;
+        }
+        out[i] = (uint32_t)v;
+    }
+    Py_DECREF(seq);
+    *apps = out;
+    *n_apps = (size_t)n;
+    return 0;
+error:
+    Py_DECREF(seq);
+    PyMem_Free(out);
+    return -1;
+}
+
+/* Look a key up. 1: found (*value borrowed), 0: absent, -1: error. */
+static int lookup(PyObject *dict, PyObject *key, PyObject **value)
+{
+    *value = PyDict_GetItemWithError(dict, key);
+    if (*value != NULL)
+        return 1;
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* Append one record (header + packed message) for the dict `item` to `out`. */
+static int append_record(pb_state *st, PyObject *item, Py_ssize_t index, bytebuf *out,
+                         size_t *written)
+{
+    DeviceApps msg = DEVICE_APPS__INIT;
+    DeviceApps__Device device = DEVICE_APPS__DEVICE__INIT;
+    uint32_t *apps = NULL;
+    PyObject *value;
+    int found, status = -1;
+
+    if (!PyDict_Check(item)) {
+        PyErr_Format(PyExc_TypeError, "record %zd: expected a dict, not %s",
+                     index, Py_TYPE(item)->tp_name);
+        return -1;
+    }
+    if ((found = lookup(item, st->key_device, &value)) < 0)
+        goto done;
+    if (found) {
+        if (!PyDict_Check(value)) {
+            PyErr_Format(PyExc_TypeError, "record %zd: device must be a dict, not %s",
+                         index, Py_TYPE(value)->tp_name);
+            goto done;
+        }
+        PyObject *field;
+        if ((found = lookup(value, st->key_id, &field)) < 0)
+            goto done;
+        if (found && parse_bytes_field(field, &device.id, "id", index) < 0)
+            goto done;
+        device.has_id = found;
+        if ((found = lookup(value, st->key_type, &field)) < 0)
+            goto done;
+        if (found && parse_bytes_field(field, &device.type, "type", index) < 0)
+            goto done;
+        device.has_type = found;
+        msg.device = &device;
+    }
+    if ((found = lookup(item, st->key_lat, &value)) < 0
+        || (found && parse_double(value, &msg.lat, "lat", index) < 0))
+        goto done;
+    msg.has_lat = found;
+    if ((found = lookup(item, st->key_lon, &value)) < 0
+        || (found && parse_double(value, &msg.lon, "lon", index) < 0))
+        goto done;
+    msg.has_lon = found;
+    if ((found = lookup(item, st->key_apps, &value)) < 0
+        || (found && parse_apps(value, &apps, &msg.n_apps, index) < 0))
+        goto done;
+    msg.apps = apps;
+
+    /* The length must fit the header's 16 bits: refuse, never truncate. */
+    size_t size = device_apps__get_packed_size(&msg);
+    if (size > MAX_MESSAGE_SIZE) {
+        PyErr_Format(PyExc_ValueError,
+                     "record %zd: packed message is %zu bytes, more than the %d a record "
+                     "header's 16-bit length can hold", index, size, MAX_MESSAGE_SIZE);
+        goto done;
+    }
+    if (bytebuf_reserve(out, HEADER_SIZE + size) < 0)
+        goto done;
+    unsigned char *p = out->data + out->len;
+    put_le32(p, MAGIC);
+    put_le16(p + 4, DEVICE_APPS_TYPE);
+    put_le16(p + 6, (uint16_t)size);
+    device_apps__pack(&msg, p + HEADER_SIZE);
+    out->len += HEADER_SIZE + size;
+    *written += HEADER_SIZE + size;
+    status = 0;
+done:
+    PyMem_Free(apps);
+    return status;
+}
+/* [end: parse] */
+
+/* gzwrite the buffer with the GIL released. 0, or -1 with an exception set. */
+static int flush_buffer(gzFile gz, bytebuf *out, PyObject *path)
+{
+    int n = 0;
+    if (out->len == 0)
+        return 0;
+    Py_BEGIN_ALLOW_THREADS
+    n = gzwrite(gz, out->data, (unsigned)out->len);
+    Py_END_ALLOW_THREADS
+    if (n != (int)out->len) {
+        int zerr;
+        const char *msg = gzerror(gz, &zerr);
+        if (zerr == Z_ERRNO)
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        else
+            PyErr_Format(PyExc_OSError, "%R: gzip write failed: %s", path, msg);
+        return -1;
+    }
+    out->len = 0;
+    return 0;
+}
+
+/* [region: write] */
+PyDoc_STRVAR(xwrite_doc,
+"deviceapps_xwrite_pb(iterable, path)\n"
+"--\n"
+"\n"
+"Write the dicts of `iterable` to `path` as a gzip stream of DeviceApps records\n"
+"and return the number of uncompressed bytes written, headers included.\n"
+"\n"
+"Each dict may have the keys device (a dict with optional id and type, str or\n"
+"bytes), lat and lon (int or float) and apps (a sequence of ints in\n"
+"0..2**32-1). A field is written only when its key is present; other keys are\n"
+"ignored. The iterable is consumed lazily.\n"
+"\n"
+"The file appears only when everything was written: the records go to a\n"
+"temporary file next to `path`, renamed to `path` on success and removed on\n"
+"any error (an existing file at `path` is then left untouched).\n"
+"Raises TypeError for a value of the wrong type (naming the field and the\n"
+"record's index), ValueError for an app out of range or a message too large\n"
+"for the 16-bit length, OSError when the file cannot be written.");
+
+static PyObject *
+deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"iterable", "path", NULL};
+    pb_state *st = get_state(module);
+    PyObject *iterable, *path_arg, *path = NULL, *iterator = NULL, *item = NULL, *result = NULL;
+    char *tmp_path = NULL;
+    int tmp_created = 0;
+    gzFile gz = NULL;
+    int fd = -1;
+    bytebuf out = {0};
+    size_t written = 0;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO:deviceapps_xwrite_pb", kwlist,
+                                     &iterable, &path_arg))
+        return NULL;
+    if (!PyUnicode_FSConverter(path_arg, &path))    /* str, bytes or os.PathLike */
+        return NULL;
+    iterator = PyObject_GetIter(iterable);      /* TypeError if not iterable */
+    if (iterator == NULL)
+        goto error;
+
+    /* A temporary file in the same directory, so that rename() is atomic. */
+    const char *target = PyBytes_AS_STRING(path);
+    size_t target_len = (size_t)PyBytes_GET_SIZE(path);
+    tmp_path = PyMem_Malloc(target_len + sizeof(".XXXXXX"));
+    if (tmp_path == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    memcpy(tmp_path, target, target_len);
+    memcpy(tmp_path + target_len, ".XXXXXX", sizeof(".XXXXXX"));
+    Py_BEGIN_ALLOW_THREADS
+    fd = mkstemp(tmp_path);
+    Py_END_ALLOW_THREADS
+    if (fd < 0) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_arg);
+        goto error;
+    }
+    tmp_created = 1;
+    /* mkstemp() makes the file private (0600); give it what open() gives under
+     * the usual umask 022, like any file the user writes. */
+    fchmod(fd, 0644);
+    gz = gzdopen(fd, "wb" GZIP_LEVEL);
+    if (gz == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    fd = -1;                                    /* gzclose() closes it now */
+
+    Py_ssize_t index = 0;
+    while ((item = PyIter_Next(iterator)) != NULL) {
+        if (append_record(st, item, index, &out, &written) < 0)
+            goto error;
+        Py_CLEAR(item);
+        if (out.len >= FLUSH_SIZE && flush_buffer(gz, &out, path_arg) < 0)
+            goto error;
+        index++;
+    }
+    if (PyErr_Occurred())                       /* the iterator itself raised */
+        goto error;
+    if (flush_buffer(gz, &out, path_arg) < 0)
+        goto error;
+
+    int close_status, rename_status = -1;
+    Py_BEGIN_ALLOW_THREADS
+    close_status = gzclose(gz);
+    if (close_status == Z_OK)
+        rename_status = rename(tmp_path, target);
+    Py_END_ALLOW_THREADS
+    gz = NULL;
+    if (close_status != Z_OK || rename_status != 0) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_arg);
+        goto error;
+    }
+    result = PyLong_FromSize_t(written);
+    goto done;
+
+error:
+    if (gz != NULL)
+        gzclose(gz);
+    if (fd >= 0)
+        close(fd);
+    if (tmp_created)
+        unlink(tmp_path);
+done:
+    Py_XDECREF(item);
+    Py_XDECREF(iterator);
+    Py_XDECREF(path);
+    PyMem_Free(tmp_path);
+    free(out.data);
+    return result;
+}
+/* [end: write] */
+
+/* ================================ reading ================================ */
+
+/* [region: reader] */
+/* The iterator: one open gzip stream, read one record per __next__. */
+typedef struct {
+    PyObject_HEAD
+    gzFile gz;                  /* NULL once exhausted, failed or closed */
+    PyObject *path;             /* for error messages */
+    uint64_t offset;            /* uncompressed byte offset of the next record */
+    unsigned char body[MAX_MESSAGE_SIZE];
+    int busy;                   /* a thread is reading without the GIL */
+} ReaderObject;
+
+enum read_status { READ_OK, READ_END, READ_SHORT_HEADER, READ_SHORT_BODY, READ_ZLIB_ERROR };
+
+/* Read exactly `size` bytes; returns how many were read, or -1 on a zlib error. */
+static long read_exact(gzFile gz, unsigned char *buf, unsigned size)
+{
+    unsigned done = 0;
+    while (done < size) {
+        int n = gzread(gz, buf + done, size - done);
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            /* gzread() reports a truncated stream only through gzerror(). */
+            int zerr;
+            gzerror(gz, &zerr);
+            return zerr == Z_BUF_ERROR ? -1 : (long)done;
+        }
+        done += (unsigned)n;
+    }
+    return (long)done;
+}
+
+/* Read one record's header and body. Runs without the GIL: no Python here. */
+static enum read_status read_record(ReaderObject *self, unsigned char header[HEADER_SIZE],
+                                    long *got)
+{
+    *got = read_exact(self->gz, header, HEADER_SIZE);
+    if (*got < 0)
+        return READ_ZLIB_ERROR;
+    if (*got == 0)
+        return READ_END;
+    if (*got < HEADER_SIZE)
+        return READ_SHORT_HEADER;
+    if (get_le32(header) != MAGIC)
+        return READ_OK;                 /* the caller reports the bad magic */
+    uint16_t length = get_le16(header + 6);
+    *got = read_exact(self->gz, self->body, length);
+    if (*got < 0)
+        return READ_ZLIB_ERROR;
+    return *got < length ? READ_SHORT_BODY : READ_OK;
+}
+
+static PyObject *decode_text(pb_state *st, ProtobufCBinaryData *data, const char *name,
+                             PyObject *path, uint64_t offset)
+{
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)data->data, (Py_ssize_t)data->len, "strict");
+    if (text == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        PyErr_Format(st->error, "%R: device.%s is not UTF-8 in the record at byte offset %llu",
+                     path, name, (unsigned long long)offset);
+    }
+    return text;
+}
+
+static int set_new(PyObject *dict, PyObject *key, PyObject *value)
+{
+    if (value == NULL)
+        return -1;
+    int rc = PyDict_SetItem(dict, key, value);
+    Py_DECREF(value);           /* PyDict_SetItem took its own reference */
+    return rc;
+}
+
+/* The dict for one unpacked message. */
+static PyObject *message_to_dict(pb_state *st, DeviceApps *msg, PyObject *path, uint64_t offset)
+{
+    PyObject *dict = PyDict_New(), *apps = NULL;
+    if (dict == NULL)
+        return NULL;
+    if (msg->device != NULL) {
+        PyObject *device = PyDict_New();
+        if (device == NULL
+            || (msg->device->has_id
+                && set_new(device, st->key_id, decode_text(st, &msg->device->id, "id", path, offset)) < 0)
+            || (msg->device->has_type
+                && set_new(device, st->key_type, decode_text(st, &msg->device->type, "type", path, offset)) < 0)
+            || set_new(dict, st->key_device, Py_XNewRef(device)) < 0) {
+            Py_XDECREF(device);
+            goto error;
+        }
+        Py_DECREF(device);
+    }
+    if ((msg->has_lat && set_new(dict, st->key_lat, PyFloat_FromDouble(msg->lat)) < 0)
+        || (msg->has_lon && set_new(dict, st->key_lon, PyFloat_FromDouble(msg->lon)) < 0))
+        goto error;
+    apps = PyList_New((Py_ssize_t)msg->n_apps);
+    if (apps == NULL)
+        goto error;
+    for (size_t i = 0; i < msg->n_apps; i++) {
+        PyObject *app = PyLong_FromUnsignedLong(msg->apps[i]);
+        if (app == NULL)
+            goto error;
+        PyList_SET_ITEM(apps, (Py_ssize_t)i, app);     /* steals the reference */
+    }
+    if (set_new(dict, st->key_apps, apps) < 0) {
+        apps = NULL;                                    /* set_new released it */
+        goto error;
+    }
+    return dict;
+error:
+    Py_XDECREF(apps);
+    Py_DECREF(dict);
+    return NULL;
+}
+
+static void reader_close_stream(ReaderObject *self)
+{
+    if (self->gz != NULL) {
+        gzclose(self->gz);
+        self->gz = NULL;
+    }
+}
+
+static PyObject *reader_next(PyObject *op)
+{
+    ReaderObject *self = (ReaderObject *)op;
+    pb_state *st = PyType_GetModuleState(Py_TYPE(self));
+    unsigned char header[HEADER_SIZE];
+
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "this reader is being read by another thread");
+        return NULL;
+    }
+    for (;;) {
+        if (self->gz == NULL)
+            return NULL;                /* exhausted: StopIteration */
+        long got;
+        enum read_status status;
+        self->busy = 1;
+        Py_BEGIN_ALLOW_THREADS
+        status = read_record(self, header, &got);
+        Py_END_ALLOW_THREADS
+        self->busy = 0;
+
+        unsigned long long offset = self->offset;
+        switch (status) {
+        case READ_END:
+            reader_close_stream(self);
+            return NULL;
+        case READ_ZLIB_ERROR: {
+            int zerr;
+            const char *msg = gzerror(self->gz, &zerr);
+            PyErr_Format(st->error, "%R: corrupt gzip stream in the record at byte offset %llu: %s",
+                         self->path, offset, msg);
+            goto fail;
+        }
+        case READ_SHORT_HEADER:
+            PyErr_Format(st->error, "%R: truncated record header at byte offset %llu "
+                         "(%ld of %d bytes)", self->path, offset, got, HEADER_SIZE);
+            goto fail;
+        case READ_SHORT_BODY:
+            PyErr_Format(st->error, "%R: truncated record at byte offset %llu "
+                         "(%ld of %u message bytes)", self->path, offset, got, get_le16(header + 6));
+            goto fail;
+        case READ_OK:
+            break;
+        }
+        uint32_t magic = get_le32(header);
+        if (magic != MAGIC) {
+            PyErr_Format(st->error, "%R: bad magic 0x%08x at byte offset %llu (expected 0x%08x)",
+                         self->path, (unsigned)magic, offset, MAGIC);
+            goto fail;
+        }
+        uint16_t type = get_le16(header + 4), length = get_le16(header + 6);
+        self->offset += HEADER_SIZE + length;
+        if (type != DEVICE_APPS_TYPE)
+            continue;                   /* another kind of record: skipped, body included */
+
+        DeviceApps *msg = device_apps__unpack(NULL, length, self->body);
+        if (msg == NULL) {
+            PyErr_Format(st->error, "%R: unparsable DeviceApps message at byte offset %llu",
+                         self->path, offset);
+            goto fail;
+        }
+        PyObject *dict = message_to_dict(st, msg, self->path, offset);
+        device_apps__free_unpacked(msg, NULL);
+        return dict;
+    }
+fail:
+    reader_close_stream(self);          /* after an error the iterator is finished */
+    return NULL;
+}
+
+static int reader_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    ReaderObject *self = (ReaderObject *)op;
+    Py_VISIT(Py_TYPE(self));            /* a heap type's instances own a reference to it */
+    Py_VISIT(self->path);
+    return 0;
+}
+
+static int reader_clear(PyObject *op)
+{
+    Py_CLEAR(((ReaderObject *)op)->path);
+    return 0;
+}
+
+static void reader_dealloc(PyObject *op)
+{
+    PyTypeObject *tp = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    reader_close_stream((ReaderObject *)op);
+    reader_clear(op);
+    tp->tp_free(op);
+    Py_DECREF(tp);
+}
+
+static PyType_Slot reader_slots[] = {
+    {Py_tp_doc, "Iterator over the DeviceApps records of a file (from deviceapps_xread_pb)."},
+    {Py_tp_iter, PyObject_SelfIter},
+    {Py_tp_iternext, reader_next},
+    {Py_tp_traverse, reader_traverse},
+    {Py_tp_clear, reader_clear},
+    {Py_tp_dealloc, reader_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec reader_spec = {
+    .name = "pb.DeviceAppsReader",
+    .basicsize = sizeof(ReaderObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = reader_slots,
+};
+/* [end: reader] */
+
+PyDoc_STRVAR(xread_doc,
+"deviceapps_xread_pb(path)\n"
+"--\n"
+"\n"
+"Return an iterator over the records of a file written by deviceapps_xwrite_pb.\n"
+"\n"
+"Records are read one at a time (constant memory). Each is a dict with apps\n"
+"(a list) and, when present in the record, device (a dict with id and type as\n"
+"str), lat and lon. Records of another type than DEVICE_APPS_TYPE are skipped.\n"
+"Raises OSError at once if the file cannot be opened; while iterating, a bad\n"
+"magic, a truncated header or message, an unparsable message or a corrupt gzip\n"
+"stream raise pb.Error with the record's uncompressed byte offset.");
+
+static PyObject *deviceapps_xread_pb(PyObject *module, PyObject *arg)
+{
+    pb_state *st = get_state(module);
+    PyObject *path = NULL;
+    gzFile gz = NULL;
+    int fd;
+    if (!PyUnicode_FSConverter(arg, &path))
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    fd = open(PyBytes_AS_STRING(path), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && (gz = gzdopen(fd, "rb")) != NULL)
+        gzbuffer(gz, 128 * 1024);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path);
+    if (fd < 0)
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, arg);
+    if (gz == NULL) {
+        close(fd);
+        return PyErr_NoMemory();
+    }
+    ReaderObject *self = PyObject_GC_New(ReaderObject, st->reader_type);
+    if (self == NULL) {
+        gzclose(gz);
+        return NULL;
+    }
+    self->gz = gz;
+    self->path = Py_NewRef(arg);
+    self->offset = 0;
+    self->busy = 0;
+    PyObject_GC_Track(self);
+    return (PyObject *)self;
+}
+
+/* ================================ the module ================================ */
+
+static PyMethodDef pb_methods[] = {
+    {"deviceapps_xwrite_pb", (PyCFunction)(void (*)(void))deviceapps_xwrite_pb,
+     METH_VARARGS | METH_KEYWORDS, xwrite_doc},
+    {"deviceapps_xread_pb", deviceapps_xread_pb, METH_O, xread_doc},
+    {NULL, NULL, 0, NULL}
+};
+
+static int pb_exec(PyObject *module)
+{
+    pb_state *st = get_state(module);
+    st->error = PyErr_NewExceptionWithDoc(
+        "pb.Error", "A DeviceApps file is damaged: bad magic, truncated, unparsable or corrupt.",
+        PyExc_ValueError, NULL);
+    if (st->error == NULL || PyModule_AddObjectRef(module, "Error", st->error) < 0)
+        return -1;
+    st->reader_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &reader_spec, NULL);
+    if (st->reader_type == NULL || PyModule_AddType(module, st->reader_type) < 0)
+        return -1;
+    if ((st->key_device = PyUnicode_InternFromString("device")) == NULL
+        || (st->key_id = PyUnicode_InternFromString("id")) == NULL
+        || (st->key_type = PyUnicode_InternFromString("type")) == NULL
+        || (st->key_lat = PyUnicode_InternFromString("lat")) == NULL
+        || (st->key_lon = PyUnicode_InternFromString("lon")) == NULL
+        || (st->key_apps = PyUnicode_InternFromString("apps")) == NULL)
+        return -1;
+    PyObject *magic = PyLong_FromUnsignedLong(MAGIC);
+    int rc = magic == NULL ? -1 : PyModule_AddObjectRef(module, "MAGIC", magic);
+    Py_XDECREF(magic);
+    if (rc < 0
+        || PyModule_AddIntMacro(module, DEVICE_APPS_TYPE) < 0
+        || PyModule_AddIntMacro(module, HEADER_SIZE) < 0)
+        return -1;
+    return 0;
+}
+
+static int pb_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    pb_state *st = get_state(module);
+    Py_VISIT(st->error);
+    Py_VISIT(st->reader_type);
+    return 0;
+}
+
+static int pb_clear(PyObject *module)
+{
+    pb_state *st = get_state(module);
+    Py_CLEAR(st->error);
+    Py_CLEAR(st->reader_type);
+    Py_CLEAR(st->key_device);
+    Py_CLEAR(st->key_id);
+    Py_CLEAR(st->key_type);
+    Py_CLEAR(st->key_lat);
+    Py_CLEAR(st->key_lon);
+    Py_CLEAR(st->key_apps);
+    return 0;
+}
+
+static void pb_free(void *module)
+{
+    pb_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot pb_slots[] = {
+    {Py_mod_exec, pb_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+    {0, NULL}
+};
+
+static struct PyModuleDef pb_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pb",
+    .m_doc = "Write and read gzip streams of DeviceApps protobuf records.",
+    .m_size = sizeof(pb_state),
+    .m_methods = pb_methods,
+    .m_slots = pb_slots,
+    .m_traverse = pb_traverse,
+    .m_clear = pb_clear,
+    .m_free = pb_free,
+};
+
+PyMODINIT_FUNC PyInit_pb(void)
+{
+    return PyModuleDef_Init(&pb_module);
+}

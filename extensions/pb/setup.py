@@ -1,0 +1,23 @@
+"""Build the pb extension in place: python setup.py build_ext --inplace
+
+deviceapps.pb-c.c/.h are generated from deviceapps.proto by protoc-c (Debian
+protobuf-c-compiler) at build time; they are build outputs, never committed.
+"""
+import subprocess
+
+from setuptools import Extension, setup
+
+subprocess.run(["protoc-c", "--c_out=.", "deviceapps.proto"], check=True)
+
+setup(
+    name="pb",
+    ext_modules=[
+        Extension(
+            "pb",
+            sources=["pb.c", "deviceapps.pb-c.c"],
+            depends=["deviceapps.pb-c.h"],
+            libraries=["protobuf-c", "z"],  # libprotobuf-c-dev, zlib1g-dev
+            extra_compile_args=["-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"],
+        )
+    ],
+)
