@@ -4,7 +4,7 @@ Each extensions/NAME/bench.py defines
 
     def run(quick, measure) -> list of workloads, each a dict:
         {"workload": str, "baseline": variant name, "peer": variant name or None,
-         "seconds": {variant name: seconds}}
+         "seconds": {variant name: seconds}, "items": optional count, for a rate column}
 
 and checks every variant's answer before timing it. measure(fn) calls fn
 repeatedly and returns the best time. All variants of a workload are measured
@@ -79,11 +79,12 @@ def main():
             for variant, t in seconds.items():
                 base = seconds[result["baseline"]] / t
                 peer = seconds[result["peer"]] / t if result.get("peer") else None
-                rows.append((result["workload"], variant, t, base, peer))
+                rate = f"{result['items'] / t:,.0f}" if result.get("items") else ""
+                rows.append((result["workload"], variant, t, rate, base, peer))
 
-    header = ("workload", "variant", "seconds", "x vs baseline", "x vs peer")
-    table = [header] + [(w, v, f"{t:.4f}", f"{b:.1f}", "" if p is None else f"{p:.1f}")
-                        for w, v, t, b, p in rows]
+    header = ("workload", "variant", "seconds", "items/s", "x vs baseline", "x vs peer")
+    table = [header] + [(w, v, f"{t:.4f}", r, f"{b:.1f}", "" if p is None else f"{p:.2f}")
+                        for w, v, t, r, b, p in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for i, row in enumerate(table):
         print("  ".join(cell.ljust(w) if j < 2 else cell.rjust(w)

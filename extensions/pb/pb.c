@@ -27,7 +27,7 @@
 #define HEADER_SIZE 8
 #define MAX_MESSAGE_SIZE 0xFFFF         /* the header's length field is 16 bits */
 #define FLUSH_SIZE (256 * 1024)         /* hand packed records to zlib in blocks this big */
-#define GZIP_LEVEL "6"
+#define DEFAULT_COMPRESSLEVEL 6
 
 /* ---- module state: the exception, the reader type, interned dict keys ---- */
 
@@ -284,7 +284,7 @@ static int flush_buffer(gzFile gz, bytebuf *out, PyObject *path)
 
 /* [region: write] */
 PyDoc_STRVAR(xwrite_doc,
-"deviceapps_xwrite_pb(iterable, path)\n"
+"deviceapps_xwrite_pb(iterable, path, compresslevel=6)\n"
 "--\n"
 "\n"
 "Write the dicts of `iterable` to `path` as a gzip stream of DeviceApps records\n"
@@ -293,7 +293,8 @@ PyDoc_STRVAR(xwrite_doc,
 "Each dict may have the keys device (a dict with optional id and type, str or\n"
 "bytes), lat and lon (int or float) and apps (a sequence of ints in\n"
 "0..2**32-1). A field is written only when its key is present; other keys are\n"
-"ignored. The iterable is consumed lazily.\n"
+"ignored. The iterable is consumed lazily. compresslevel is gzip's, 0..9 (0\n"
+"stores the records uncompressed, still in gzip framing).\n"
 "\n"
 "The file appears only when everything was written: the records go to a\n"
 "temporary file next to `path`, renamed to `path` on success and removed on\n"
@@ -305,19 +306,24 @@ PyDoc_STRVAR(xwrite_doc,
 static PyObject *
 deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"iterable", "path", NULL};
+    static char *kwlist[] = {"iterable", "path", "compresslevel", NULL};
     pb_state *st = get_state(module);
     PyObject *iterable, *path_arg, *path = NULL, *iterator = NULL, *item = NULL, *result = NULL;
     char *tmp_path = NULL;
     int tmp_created = 0;
+    int level = DEFAULT_COMPRESSLEVEL;
+    char mode[] = "wb6";
     gzFile gz = NULL;
     int fd = -1;
     bytebuf out = {0};
     size_t written = 0;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO:deviceapps_xwrite_pb", kwlist,
-                                     &iterable, &path_arg))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|i:deviceapps_xwrite_pb", kwlist,
+                                     &iterable, &path_arg, &level))
         return NULL;
+    if (level < 0 || level > 9)
+        return PyErr_Format(PyExc_ValueError, "compresslevel must be 0..9, not %d", level);
+    mode[2] = (char)('0' + level);
     if (!PyUnicode_FSConverter(path_arg, &path))    /* str, bytes or os.PathLike */
         return NULL;
     iterator = PyObject_GetIter(iterable);      /* TypeError if not iterable */
@@ -345,7 +351,7 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
     /* mkstemp() makes the file private (0600); give it what open() gives under
      * the usual umask 022, like any file the user writes. */
     fchmod(fd, 0644);
-    gz = gzdopen(fd, "wb" GZIP_LEVEL);
+    gz = gzdopen(fd, mode);
     if (gz == NULL) {
         PyErr_NoMemory();
         goto error;

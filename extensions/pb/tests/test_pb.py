@@ -218,6 +218,19 @@ def test_error_leaves_an_existing_file_untouched(path):
     assert sorted(os.listdir(path.parent)) == [path.name]
 
 
+def test_compresslevel(path):
+    sizes = {}
+    for level in (0, 1, 9):
+        written = pb.deviceapps_xwrite_pb(DEVICEAPPS * 50, path, compresslevel=level)
+        assert written == len(gzip.decompress(path.read_bytes()))
+        assert list(pb.deviceapps_xread_pb(path)) == DEVICEAPPS * 50
+        sizes[level] = path.stat().st_size
+    assert sizes[0] > written > sizes[1] >= sizes[9]       # level 0 stores: data + framing
+    for bad in (-1, 10):
+        with pytest.raises(ValueError, match=f"compresslevel must be 0..9, not {bad}"):
+            pb.deviceapps_xwrite_pb(DEVICEAPPS, path, compresslevel=bad)
+
+
 @pytest.mark.parametrize("bad", [5, None])
 def test_not_iterable(path, bad):
     with pytest.raises(TypeError, match="is not iterable"):
