@@ -24,6 +24,8 @@ setup(
             include_dirs=["."],                 # homework/pb.c includes deviceapps.pb-c.h
             libraries=["protobuf-c", "z"],  # libprotobuf-c-dev, zlib1g-dev
             extra_compile_args=["-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"],
-        )
+        ),
+        # Deliberately wrong functions from real solutions, for the lesson and its tests.
+        Extension("pb_mistakes", sources=["mistakes.c"], extra_compile_args=["-Wall", "-Wextra", "-Werror"]),
     ],
 )

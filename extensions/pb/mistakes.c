@@ -1,0 +1,159 @@
+/* mistakes.c -- bugs found in real solutions of the pb homework, each as a small
+ * deliberately WRONG function next to the right one. Built as the module
+ * pb_mistakes; tests/test_mistakes.py shows each symptom. Never copy these.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* [region: swallowed] */
+/* WRONG: the parse error is noticed, then "handled" by returning NULL after
+ * clearing it -- a C function returning NULL must leave an exception set. */
+static PyObject *swallowed_error(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    long value = PyLong_AsLong(arg);
+    if (value == -1 && PyErr_Occurred()) {
+        PyErr_Clear();                  /* the bug */
+        return NULL;
+    }
+    return PyLong_FromLong(value * 2);
+}
+
+/* RIGHT: keep the exception the failing call set, and return NULL. */
+static PyObject *kept_error(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    long value = PyLong_AsLong(arg);
+    if (value == -1 && PyErr_Occurred())
+        return NULL;
+    return PyLong_FromLong(value * 2);
+}
+/* [end: swallowed] */
+
+/* [region: leak] */
+/* WRONG: PyDict_SetItemString does not steal the value; the new int is never
+ * released, so every call leaks one int per key. */
+static PyObject *leaky_dict(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    PyObject *dict = PyDict_New();
+    if (dict == NULL)
+        return NULL;
+    if (PyDict_SetItemString(dict, "value", PyLong_FromSsize_t(PyLong_AsSsize_t(arg) + 1000)) < 0) {
+        Py_DECREF(dict);
+        return NULL;
+    }
+    return dict;
+}
+
+/* RIGHT: release our reference once the dict holds its own. */
+static PyObject *tidy_dict(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    PyObject *dict = PyDict_New(), *value = NULL;
+    if (dict == NULL || (value = PyLong_FromSsize_t(PyLong_AsSsize_t(arg) + 1000)) == NULL
+        || PyDict_SetItemString(dict, "value", value) < 0) {
+        Py_XDECREF(value);
+        Py_XDECREF(dict);
+        return NULL;
+    }
+    Py_DECREF(value);
+    return dict;
+}
+/* [end: leak] */
+
+/* [region: open] */
+/* WRONG: an early return on the error path forgets to close the file. */
+static PyObject *first_byte_leaky(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    const char *path = PyUnicode_AsUTF8(arg);
+    if (path == NULL)
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, arg);
+    int c = fgetc(f);
+    if (c == EOF)
+        return PyErr_Format(PyExc_ValueError, "%R is empty", arg);   /* f stays open */
+    fclose(f);
+    return PyLong_FromLong(c);
+}
+
+/* RIGHT: one exit path that always closes. */
+static PyObject *first_byte(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    const char *path = PyUnicode_AsUTF8(arg);
+    if (path == NULL)
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, arg);
+    int c = fgetc(f);
+    fclose(f);
+    if (c == EOF)
+        return PyErr_Format(PyExc_ValueError, "%R is empty", arg);
+    return PyLong_FromLong(c);
+}
+/* [end: open] */
+
+/* [region: header] */
+/* WRONG: a C struct copied as bytes: native byte order (big-endian hosts write
+ * another file) and a length cast to 16 bits without a check. */
+typedef struct {
+    uint32_t magic;
+    uint16_t type;
+    uint16_t length;
+} header_struct;
+
+static PyObject *header_careless(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    Py_ssize_t length = PyLong_AsSsize_t(arg);
+    if (length == -1 && PyErr_Occurred())
+        return NULL;
+    header_struct h = {0xFFFFFFFFu, 1, (uint16_t)length};   /* silently length % 65536 */
+    return PyBytes_FromStringAndSize((const char *)&h, sizeof(h));
+}
+
+/* RIGHT: refuse what does not fit; write each byte in little-endian order. */
+static PyObject *header_checked(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    Py_ssize_t length = PyLong_AsSsize_t(arg);
+    if (length == -1 && PyErr_Occurred())
+        return NULL;
+    if (length < 0 || length > 0xFFFF)
+        return PyErr_Format(PyExc_ValueError, "length %zd does not fit in 16 bits", length);
+    unsigned char h[8] = {0xff, 0xff, 0xff, 0xff, 1, 0,
+                          (unsigned char)(length & 0xff), (unsigned char)(length >> 8)};
+    return PyBytes_FromStringAndSize((const char *)h, sizeof(h));
+}
+/* [end: header] */
+
+static PyMethodDef mistakes_methods[] = {
+    {"swallowed_error", swallowed_error, METH_O, "WRONG: returns NULL without an exception."},
+    {"kept_error", kept_error, METH_O, "Doubles an int; keeps the error of a bad argument."},
+    {"leaky_dict", leaky_dict, METH_O, "WRONG: {'value': n + 1000}, leaking the int."},
+    {"tidy_dict", tidy_dict, METH_O, "{'value': n + 1000}."},
+    {"first_byte_leaky", first_byte_leaky, METH_O, "WRONG: first byte of a file; leaks it if empty."},
+    {"first_byte", first_byte, METH_O, "First byte of a file."},
+    {"header_careless", header_careless, METH_O, "WRONG: a native-endian header, length cut to 16 bits."},
+    {"header_checked", header_checked, METH_O, "A little-endian header; ValueError if it cannot hold the length."},
+    {NULL, NULL, 0, NULL}
+};
+
+static PyModuleDef_Slot mistakes_slots[] = {
+    {0, NULL}
+};
+
+static struct PyModuleDef mistakes_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pb_mistakes",
+    .m_doc = "Bugs from real pb homework solutions, each next to its fix. Never copy these.",
+    .m_size = 0,
+    .m_methods = mistakes_methods,
+    .m_slots = mistakes_slots,
+};
+
+PyMODINIT_FUNC PyInit_pb_mistakes(void)
+{
+    return PyModuleDef_Init(&mistakes_module);
+}

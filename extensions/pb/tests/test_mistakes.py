@@ -1,0 +1,58 @@
+"""Each deliberately wrong function of pb_mistakes shows its symptom; its fix does not."""
+import os
+import struct
+import sys
+import tracemalloc
+
+import pytest
+
+import pb_mistakes
+
+
+def test_swallowed_error_becomes_a_system_error():
+    with pytest.raises(SystemError, match="returned NULL without setting an exception"):
+        pb_mistakes.swallowed_error("not an int")
+    with pytest.raises(TypeError, match="'str' object cannot be interpreted as an integer"):
+        pb_mistakes.kept_error("not an int")
+    assert pb_mistakes.kept_error(21) == pb_mistakes.swallowed_error(21) == 42
+
+
+def grown_bytes(fn, calls=2000):
+    fn(1)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(calls):
+        fn(i)
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return grown
+
+
+def test_reference_leak_grows_memory():
+    assert pb_mistakes.leaky_dict(1) == pb_mistakes.tidy_dict(1) == {"value": 1001}
+    assert grown_bytes(pb_mistakes.leaky_dict) >= 2000 * sys.getsizeof(10**3)
+    assert grown_bytes(pb_mistakes.tidy_dict) < 1000
+
+
+def open_descriptors():
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("fn, leaks", [(pb_mistakes.first_byte_leaky, True), (pb_mistakes.first_byte, False)])
+def test_file_left_open_on_the_error_path(tmp_path, fn, leaks):
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    before = open_descriptors()
+    for _ in range(50):
+        with pytest.raises(ValueError, match="is empty"):
+            fn(str(empty))
+    assert open_descriptors() - before == (50 if leaks else 0)
+    (tmp_path / "one").write_bytes(b"A")
+    assert fn(str(tmp_path / "one")) == 65
+
+
+def test_careless_header_truncates_the_length():
+    assert pb_mistakes.header_careless(70_000) == struct.pack("=IHH", 0xFFFFFFFF, 1, 70_000 - 65_536)
+    assert pb_mistakes.header_checked(300) == b"\xff\xff\xff\xff\x01\x00\x2c\x01"
+    with pytest.raises(ValueError, match="length 70000 does not fit in 16 bits"):
+        pb_mistakes.header_checked(70_000)
