@@ -344,10 +344,18 @@ def test_memory_does_not_grow_over_10000_write_read_calls(path):
             except ValueError:
                 pass
 
+    def resident_bytes():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
     calls(50)
+    rss_before = resident_bytes()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     calls(10_000)
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
-    assert grown < 10_000, f"{grown} bytes more after 10,000 calls"
+    rss_grown = resident_bytes() - rss_before
+    assert grown < 10_000, f"Python allocations: {grown} bytes more after 10,000 calls"
+    # The process as a whole (C buffers included): a leaked write buffer would be gigabytes.
+    assert rss_grown < 4 * 2**20, f"resident memory: {rss_grown / 2**20:.1f} MiB more after 10,000 calls"
