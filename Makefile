@@ -66,7 +66,7 @@ build: setup $(BUILD_STAMPS)
 
 # An extension is rebuilt when a file it is built from changes.
 .SECONDEXPANSION:
-build/stamps/%.built: $$(wildcard $$(addprefix extensions/$$*/,*.c *.h *.cpp *.hpp *.pyx *.pxd *.proto setup.py)) | $(VENV_STAMP)
+build/stamps/%.built: $$(wildcard $$(addprefix extensions/$$*/,*.c *.h *.cpp *.hpp *.pyx *.pxd *.pxi *.py *.proto)) | $(VENV_STAMP)
 	cd extensions/$* && $(PY) setup.py --quiet build_ext --inplace --force \
 	    --build-temp $(CURDIR)/build/temp/$* --build-lib $(CURDIR)/build/lib/$*
 	@mkdir -p $(@D) && touch $@

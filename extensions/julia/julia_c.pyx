@@ -1,0 +1,36 @@
+# cython: language_level=3
+"""References: the same loop in plain C (-O3), scalar and SIMD, called through Cython."""
+import numpy as np
+
+include "_checks.pxi"
+
+cdef extern from "julia_kernels.h" nogil:
+    void julia_scalar(int maxiter, const double *zs, const double *cs, int *out, Py_ssize_t n)
+    void julia_simd(int maxiter, const double *zs, const double *cs, int *out, Py_ssize_t n)
+
+
+def _run(kernel, int maxiter, const double complex[::1] zs, const double complex[::1] cs):
+    check_arguments(maxiter, zs.shape[0], cs.shape[0])
+    output = np.zeros(zs.shape[0], dtype=np.intc)
+    cdef int[::1] out = output
+    cdef Py_ssize_t n = zs.shape[0]
+    if n == 0:
+        return output
+    cdef const double *z = <const double *> &zs[0]
+    cdef const double *c = <const double *> &cs[0]
+    with nogil:
+        if kernel == 0:
+            julia_scalar(maxiter, z, c, &out[0], n)
+        else:
+            julia_simd(maxiter, z, c, &out[0], n)
+    return output
+
+
+def calculate_z_scalar(int maxiter, zs, cs):
+    """Plain C, one point at a time."""
+    return _run(0, maxiter, zs, cs)
+
+
+def calculate_z_simd(int maxiter, zs, cs):
+    """Plain C with GCC vector extensions, four points at a time."""
+    return _run(1, maxiter, zs, cs)

@@ -1,0 +1,38 @@
+"""Build the Julia-set ladder: python setup.py build_ext --inplace
+
+Every rung is its own module. Cython writes its generated C into build/cython/julia
+(never next to the sources: it is a build output).
+"""
+import pathlib
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = pathlib.Path(__file__).resolve().parent
+CYTHON_C = HERE.parent.parent / "build" / "cython" / "julia"
+WARNINGS = ["-Wall", "-Wextra", "-Werror"]
+OPENMP = ["-fopenmp"]
+
+
+def rung(name, source, openmp=False, c_sources=()):
+    return Extension(name, sources=[source, *c_sources], include_dirs=[str(HERE)],
+                     extra_compile_args=["-O3", *WARNINGS, *(OPENMP if openmp else [])],
+                     extra_link_args=OPENMP if openmp else [])
+
+
+setup(
+    name="julia",
+    ext_modules=cythonize(
+        [
+            rung("julia_compiled", "julia_compiled.pyx"),
+            rung("julia_cdef", "julia_cdef.pyx"),
+            rung("julia_abs", "julia_abs.pyx"),
+            rung("julia_purepy", "julia_purepy.py"),
+            rung("julia_memview", "julia_memview.pyx"),
+            rung("julia_prange", "julia_prange.pyx", openmp=True),
+            rung("julia_c", "julia_c.pyx", c_sources=["julia_kernels.c"]),
+        ],
+        build_dir=str(CYTHON_C),
+        quiet=True,
+    ),
+)

@@ -1,0 +1,105 @@
+"""Every rung of the Julia-set ladder computes the same counts as the pure-Python version."""
+import numpy as np
+import pytest
+
+import julia_abs
+import julia_c
+import julia_cdef
+import julia_compiled
+import julia_memview
+import julia_prange
+import julia_purepy
+import julia_python
+
+LIST_RUNGS = {"compiled": julia_compiled.calculate_z, "cdef": julia_cdef.calculate_z,
+              "abs": julia_abs.calculate_z, "purepy": julia_purepy.calculate_z}
+ARRAY_RUNGS = {"memview": julia_memview.calculate_z, "prange": julia_prange.calculate_z,
+               "C scalar": julia_c.calculate_z_scalar, "C SIMD": julia_c.calculate_z_simd}
+
+
+@pytest.fixture(scope="module")
+def small():
+    zs, cs = julia_python.grid(width=101)         # odd: the SIMD kernel's 0..3 leftover points run too
+    return zs, cs, julia_python.calculate_z(300, zs, cs)
+
+
+@pytest.fixture(scope="module")
+def full():
+    zs, cs = julia_python.grid()
+    return np.array(zs), np.array(cs)
+
+
+def test_pure_python_grid():
+    zs, cs = julia_python.grid(width=4)
+    assert len(zs) == len(cs) == 16
+    assert zs[0] == complex(-1.8, 1.8) and cs[0] == complex(-0.62772, -0.42193)
+
+
+@pytest.mark.parametrize("name", LIST_RUNGS)
+def test_list_rungs_match_pure_python(small, name):
+    zs, cs, expected = small
+    assert LIST_RUNGS[name](300, zs, cs) == expected
+
+
+@pytest.mark.parametrize("name", ARRAY_RUNGS)
+def test_array_rungs_match_pure_python(small, name):
+    zs, cs, expected = small
+    out = ARRAY_RUNGS[name](300, np.array(zs), np.array(cs))
+    assert out.dtype == np.intc
+    assert out.tolist() == expected
+
+
+def test_pure_python_mode_is_compiled():
+    assert julia_purepy.__file__.endswith(".so")
+
+
+@pytest.mark.parametrize("name", list(LIST_RUNGS)[1:])
+def test_validation_sum_of_list_rungs(name):
+    zs, cs = julia_python.grid()
+    assert sum(LIST_RUNGS[name](julia_python.MAXITER, zs, cs)) == julia_python.VALIDATION_SUM
+
+
+@pytest.mark.parametrize("name", ARRAY_RUNGS)
+def test_validation_sum_of_array_rungs(full, name):
+    assert int(ARRAY_RUNGS[name](julia_python.MAXITER, *full).sum()) == julia_python.VALIDATION_SUM
+
+
+@pytest.mark.parametrize("schedule", ["static", "dynamic", "guided"])
+def test_prange_output_does_not_depend_on_threads(full, schedule):
+    one = julia_prange.calculate_z(300, *full, num_threads=1, schedule=schedule)
+    two = julia_prange.calculate_z(300, *full, num_threads=2, schedule=schedule)
+    assert np.array_equal(one, two)
+    assert np.array_equal(one, julia_c.calculate_z_scalar(300, *full))
+
+
+def test_empty_input_and_zero_iterations():
+    empty = np.array([], dtype=complex)
+    for fn in ARRAY_RUNGS.values():
+        assert fn(300, empty, empty).tolist() == []
+        assert fn(0, np.array([0j]), np.array([0j])).tolist() == [0]
+
+
+@pytest.mark.parametrize("name", ARRAY_RUNGS)
+def test_bad_arguments(name):
+    fn = ARRAY_RUNGS[name]
+    z = np.zeros(4, dtype=complex)
+    with pytest.raises(ValueError, match="maxiter must be >= 0, not -1"):
+        fn(-1, z, z)
+    with pytest.raises(ValueError, match="zs and cs must have the same length, not 4 and 3"):
+        fn(300, z, z[:3])
+    with pytest.raises(ValueError, match="Buffer dtype mismatch"):
+        fn(300, np.zeros(4), z)
+    with pytest.raises(ValueError, match="ndarray is not C-contiguous"):
+        fn(300, np.zeros(8, dtype=complex)[::2], z)
+    with pytest.raises(TypeError):
+        fn("300", z, z)
+    with pytest.raises(TypeError):
+        fn(300, [0j] * 4, z)
+
+
+def test_bad_prange_options(full):
+    z = np.zeros(4, dtype=complex)
+    with pytest.raises(ValueError, match="num_threads must be >= 0, not -2"):
+        julia_prange.calculate_z(300, z, z, num_threads=-2)
+    with pytest.raises(ValueError, match="schedule must be 'static', 'dynamic' or 'guided', not 'fast'"):
+        julia_prange.calculate_z(300, z, z, schedule="fast")
