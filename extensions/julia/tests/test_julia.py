@@ -113,3 +113,25 @@ def test_bad_prange_options(full):
         julia_prange.calculate_z(300, z, z, num_threads=-2)
     with pytest.raises(ValueError, match="schedule must be 'static', 'dynamic' or 'guided', not 'fast'"):
         julia_prange.calculate_z(300, z, z, schedule="fast")
+
+
+def test_repeated_calls_do_not_grow_memory():
+    import tracemalloc
+    z = np.array(julia_python.grid(width=20)[0])
+
+    def calls(n):
+        for _ in range(n):
+            for fn in ARRAY_RUNGS.values():
+                fn(50, z, z)
+            try:
+                julia_memview.calculate_z(-1, z, z)
+            except ValueError:
+                pass
+
+    calls(20)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    calls(500)
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown < 10_000, f"{grown} bytes more after 500 rounds of calls"
