@@ -5,6 +5,7 @@
  * complex multiply would go through __muldc3 for Annex G's inf/nan rules.) */
 #include "julia_kernels.h"
 
+/* [region: scalar] */
 static int escape_count(int maxiter, double x, double y, double cx, double cy)
 {
     int n = 0;
@@ -23,6 +24,7 @@ void julia_scalar(int maxiter, const double *zs, const double *cs, int *out, ptr
     for (ptrdiff_t i = 0; i < n; i++)
         out[i] = escape_count(maxiter, zs[2 * i], zs[2 * i + 1], cs[2 * i], cs[2 * i + 1]);
 }
+/* [end: scalar] */
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__))
 /* Points in groups of four in GCC vector types. Each lane counts while it is active;
