@@ -104,7 +104,7 @@ homework: build
 # ---- housekeeping ----
 clean:
 	rm -rf build .pytest_cache .hypothesis
-	find extensions -name '*.so' -delete
+	find extensions \( -name '*.so' -o -name '*.pb-c.[ch]' \) -delete
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
