@@ -12,7 +12,16 @@ from setuptools import Extension, setup
 # the reference solution, into a separate folder, and runs the same tests on it.
 source = os.environ.get("PB_SOURCE", "pb.c")
 
-subprocess.run(["protoc-c", "--c_out=.", "deviceapps.proto"], check=True)
+
+def generate_c(proto="deviceapps.proto", outputs=("deviceapps.pb-c.c", "deviceapps.pb-c.h")):
+    """Run protoc-c only when the .proto is newer than what it generated, so that a
+    second build (make memcheck, make homework) does not make make rebuild pb."""
+    if all(os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(proto) for out in outputs):
+        return
+    subprocess.run(["protoc-c", "--c_out=.", proto], check=True)
+
+
+generate_c()
 
 setup(
     name="pb",

@@ -254,7 +254,7 @@ def test_missing_file_fails_at_call_time(tmp_path):
         pb.deviceapps_xread_pb(tmp_path / "missing.pb.gz")
 
 
-def damaged(path, data, fix=None):
+def damaged(path, data):
     """Write `data` gzipped and return the message of the pb.Error reading it raises."""
     path.write_bytes(gzip.compress(data))
     with pytest.raises(pb.Error) as info:
