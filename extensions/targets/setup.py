@@ -1,0 +1,14 @@
+"""Build targets (GIL released) and targets_gil (same source, GIL held) in place."""
+from setuptools import Extension, setup
+
+FLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
+
+setup(
+    name="targets",
+    ext_modules=[
+        Extension("targets", sources=["targets.c"], extra_compile_args=FLAGS),
+        # The lesson's control: identical code that keeps the GIL while it works.
+        Extension("targets_gil", sources=["targets.c"], extra_compile_args=FLAGS,
+                  define_macros=[("TARGETS_HOLD_GIL", "1")]),
+    ],
+)
