@@ -1,0 +1,351 @@
+/* custom.c -- a new type done properly: custom.Person.
+ *
+ * The Python 2 documentation's "Noddy" example, as it is written today: a heap
+ * type created from a spec (PyType_FromModuleAndSpec) and kept in module state,
+ * members and getters/setters, a method, __repr__, rich comparison, garbage
+ * collector support, weak references, and subclassing from Python.
+ *
+ *     class Person:                        # what it behaves like
+ *         def __init__(self, name, age=0, email=""): ...
+ *         friends: list                    # read-only attribute, a mutable list
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>       /* T_LONG, T_OBJECT_EX, READONLY (Py_T_* from 3.12) */
+
+/* [region: object] */
+typedef struct {
+    PyObject_HEAD
+    PyObject *name;             /* str, never empty: set through a checked setter */
+    PyObject *email;            /* str, through a checked setter */
+    long age;                   /* a plain member: Python checks it is an int */
+    PyObject *friends;          /* a list of anything: cycles can go through it */
+    PyObject *weakreflist;      /* for weakref.ref(person) */
+} Person;
+/* [end: object] */
+
+typedef struct {
+    PyTypeObject *Person;
+} custom_state;
+
+static struct PyModuleDef custom_module;
+
+/* The module state from any Person, also a Python subclass of it. */
+static custom_state *
+state_of(PyObject *self)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+    PyObject *module = PyType_GetModuleByDef(Py_TYPE(self), &custom_module);
+#else   /* 3.10: walk the MRO to the type this module created */
+    PyObject *module = NULL, *mro = Py_TYPE(self)->tp_mro;
+    for (Py_ssize_t i = 0; module == NULL && i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        PyObject *owner = (base->tp_flags & Py_TPFLAGS_HEAPTYPE)
+                          ? ((PyHeapTypeObject *)base)->ht_module : NULL;
+        if (owner != NULL && PyModule_GetDef(owner) == &custom_module)
+            module = owner;
+    }
+    if (module == NULL)
+        PyErr_SetString(PyExc_TypeError, "not a custom.Person");
+#endif
+    return module ? (custom_state *)PyModule_GetState(module) : NULL;
+}
+
+/* [region: lifetime] */
+static PyObject *
+person_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwargs))
+{
+    /* tp_alloc zero-fills: every pointer starts NULL, age 0. Give each field
+     * a valid value here, so a Person is usable even if __init__ never runs
+     * (a subclass may forget to call it). */
+    Person *self = (Person *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->name = PyUnicode_FromString("nobody");
+    self->email = PyUnicode_FromString("");
+    self->friends = PyList_New(0);
+    if (self->name == NULL || self->email == NULL || self->friends == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static int
+check_name(PyObject *value)
+{
+    if (!PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "name must be a str, not %.100s",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (PyUnicode_GET_LENGTH(value) == 0) {
+        PyErr_SetString(PyExc_ValueError, "name must not be empty");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+person_init(Person *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"name", "age", "email", NULL};
+    PyObject *name, *email = NULL;
+    long age = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|lU:Person", kwlist,
+                                     &name, &age, &email))
+        return -1;
+    if (check_name(name) < 0)
+        return -1;
+    if (age < 0) {
+        PyErr_Format(PyExc_ValueError, "age must be at least 0, not %ld", age);
+        return -1;
+    }
+    /* __init__ may run twice: Py_XSETREF releases the old value only after the
+     * new one is stored, so nothing leaks and no half-updated object is seen. */
+    Py_XSETREF(self->name, Py_NewRef(name));
+    if (email != NULL)
+        Py_XSETREF(self->email, Py_NewRef(email));
+    self->age = age;
+    return 0;
+}
+
+/* The garbage collector asks: which objects do you hold? */
+static int
+person_traverse(Person *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));    /* a heap type: each instance owns a reference */
+    Py_VISIT(self->friends);
+    Py_VISIT(self->name);
+    Py_VISIT(self->email);
+    return 0;
+}
+
+/* ... and to break a cycle: drop what could lead back to us. */
+static int
+person_clear(Person *self)
+{
+    Py_CLEAR(self->friends);
+    return 0;
+}
+
+static void
+person_dealloc(Person *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);          /* before anything can trigger a collection */
+    if (self->weakreflist != NULL)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    person_clear(self);
+    Py_CLEAR(self->name);
+    Py_CLEAR(self->email);
+    type->tp_free((PyObject *)self);    /* the memory goes back the way it came */
+    Py_DECREF(type);
+}
+/* [end: lifetime] */
+
+/* [region: getset] */
+/* name and email: getters and setters that check, and refuse deletion. */
+static PyObject *
+person_get_name(Person *self, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(self->name);
+}
+
+static int
+person_set_name(Person *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    if (value == NULL) {                /* del person.name */
+        PyErr_SetString(PyExc_AttributeError, "cannot delete the name attribute");
+        return -1;
+    }
+    if (check_name(value) < 0)
+        return -1;
+    Py_SETREF(self->name, Py_NewRef(value));
+    return 0;
+}
+
+static PyObject *
+person_get_email(Person *self, void *Py_UNUSED(closure))
+{
+    return Py_NewRef(self->email);
+}
+
+static int
+person_set_email(Person *self, PyObject *value, void *Py_UNUSED(closure))
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete the email attribute");
+        return -1;
+    }
+    if (!PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "email must be a str, not %.100s",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    Py_SETREF(self->email, Py_NewRef(value));
+    return 0;
+}
+
+static PyGetSetDef person_getset[] = {
+    {"name", (getter)person_get_name, (setter)person_set_name,
+     "The person's name: a non-empty str.", NULL},
+    {"email", (getter)person_get_email, (setter)person_set_email,
+     "The person's e-mail address: a str.", NULL},
+    {NULL, NULL, NULL, NULL, NULL}
+};
+/* [end: getset] */
+
+/* [region: members] */
+/* age and friends: plain members, read and written by Python itself. A T_LONG
+ * member checks the type and range of what is assigned, nothing more (a
+ * negative age gets in: a setter is the place for rules). Prefer T_LONG to
+ * T_INT: an int too large for a C int is truncated with only a RuntimeWarning
+ * (before 3.12), while a C long's overflow raises OverflowError. */
+static PyMemberDef person_members[] = {
+    {"age", T_LONG, offsetof(Person, age), 0, "Age in years (an int)."},
+    {"friends", T_OBJECT_EX, offsetof(Person, friends), READONLY,
+     "A list: add anything to it."},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(Person, weakreflist), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL}
+};
+/* [end: members] */
+
+/* [region: methods] */
+static PyObject *
+person_birthday(Person *self, PyObject *Py_UNUSED(ignored))
+{
+    if (self->age == LONG_MAX)
+        return PyErr_Format(PyExc_OverflowError, "age cannot exceed %ld", LONG_MAX);
+    self->age++;
+    return PyLong_FromLong(self->age);
+}
+
+static PyObject *
+person_repr(Person *self)
+{
+    /* Name the actual class, so a subclass's repr is right too. */
+    const char *class_name = strrchr(Py_TYPE(self)->tp_name, '.');
+    class_name = class_name ? class_name + 1 : Py_TYPE(self)->tp_name;
+    return PyUnicode_FromFormat("%s(%R, %ld, email=%R)", class_name, self->name, self->age,
+                                self->email);
+}
+
+/* Order by (name, age), like a tuple; anything but a Person: NotImplemented. */
+static PyObject *
+person_richcompare(PyObject *self, PyObject *other, int op)
+{
+    custom_state *state = state_of(self);
+    if (state == NULL)
+        return NULL;
+    if (!PyObject_TypeCheck(other, state->Person))
+        Py_RETURN_NOTIMPLEMENTED;
+    Person *a = (Person *)self, *b = (Person *)other;
+    PyObject *key_a = Py_BuildValue("(Ol)", a->name, a->age);
+    PyObject *key_b = Py_BuildValue("(Ol)", b->name, b->age);
+    PyObject *result = key_a && key_b ? PyObject_RichCompare(key_a, key_b, op) : NULL;
+    Py_XDECREF(key_a);
+    Py_XDECREF(key_b);
+    return result;
+}
+
+static PyMethodDef person_methods[] = {
+    {"birthday", (PyCFunction)person_birthday, METH_NOARGS,
+     "birthday()\n--\n\nAdd one year to age; return the new age."},
+    {NULL, NULL, 0, NULL}
+};
+/* [end: methods] */
+
+/* [region: type] */
+PyDoc_STRVAR(person_doc,
+"Person(name, age=0, email='')\n"
+"--\n"
+"\n"
+"A person: name (a non-empty str), age (an int), email (a str) and friends\n"
+"(a list). Persons compare by (name, age). Subclassable.");
+
+static PyType_Slot person_slots[] = {
+    {Py_tp_doc, (void *)person_doc},
+    {Py_tp_new, person_new},
+    {Py_tp_init, person_init},
+    {Py_tp_dealloc, person_dealloc},
+    {Py_tp_traverse, person_traverse},
+    {Py_tp_clear, person_clear},
+    {Py_tp_repr, person_repr},
+    {Py_tp_richcompare, person_richcompare},
+    {Py_tp_methods, person_methods},
+    {Py_tp_members, person_members},
+    {Py_tp_getset, person_getset},
+    {0, NULL}
+};
+
+static PyType_Spec person_spec = {
+    .name = "custom.Person",
+    .basicsize = sizeof(Person),
+    /* BASETYPE: Python classes may inherit from it. HAVE_GC: it holds a list
+     * of arbitrary objects, so reference cycles can pass through it. */
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .slots = person_slots,
+};
+/* [end: type] */
+
+/* [region: module] */
+static int
+custom_exec(PyObject *module)
+{
+    custom_state *state = PyModule_GetState(module);
+    /* FromModuleAndSpec: the type remembers its module, so its methods can
+     * find the module state (state_of above). */
+    state->Person = (PyTypeObject *)PyType_FromModuleAndSpec(module, &person_spec, NULL);
+    if (state->Person == NULL)
+        return -1;
+    return PyModule_AddObjectRef(module, "Person", (PyObject *)state->Person);
+}
+
+static int
+custom_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    custom_state *state = PyModule_GetState(module);
+    Py_VISIT(state->Person);
+    return 0;
+}
+
+static int
+custom_clear(PyObject *module)
+{
+    custom_state *state = PyModule_GetState(module);
+    Py_CLEAR(state->Person);
+    return 0;
+}
+
+static void
+custom_free(void *module)
+{
+    custom_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot custom_slots[] = {
+    {Py_mod_exec, custom_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+    {0, NULL}
+};
+
+static struct PyModuleDef custom_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "custom",
+    .m_doc = "A new type done properly: custom.Person.",
+    .m_size = sizeof(custom_state),
+    .m_slots = custom_slots,
+    .m_traverse = custom_traverse,
+    .m_clear = custom_clear,
+    .m_free = custom_free,
+};
+
+PyMODINIT_FUNC
+PyInit_custom(void)
+{
+    return PyModuleDef_Init(&custom_module);
+}
+/* [end: module] */

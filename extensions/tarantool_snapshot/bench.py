@@ -1,0 +1,42 @@
+"""Benchmark: rows/s of tarantool_snapshot.iter vs the same decoding in Python
+(msgpack and zstandard, both C extensions themselves) on a real snapshot."""
+import pathlib
+
+import snapshot_reference as ref
+import tarantool_snapshot
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def snapshot(n):
+    """A snapshot of n tuples written by Tarantool, made once and kept in build/."""
+    path = ROOT / "build" / "bench" / f"tarantool-{n}.snap"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ref.make_snapshot(ref.bulk_spaces(n), path.with_suffix(".tmp"))
+        path.with_suffix(".tmp").rename(path)
+    return path
+
+
+def run(quick, measure):
+    if quick or not ref.tarantool_available():
+        path, label = ref.FIXTURE, "the test fixture"
+    else:
+        path, label = snapshot(1_000_000), "1,000,000 tuples"
+
+    def c_version():
+        return list(tarantool_snapshot.iter(path))
+
+    def python_version():
+        return ref.python_rows(path)
+
+    expected = python_version()
+    assert c_version() == expected
+    seconds = {
+        "Python (msgpack, zstandard)": measure(python_version, repeat=3),
+        "C (tarantool_snapshot)": measure(c_version, repeat=3),
+    }
+    size = path.stat().st_size / 1e6
+    return [{"workload": f"tarantool snapshot: {label}, {size:.0f} MB", "items": len(expected),
+             "baseline": "Python (msgpack, zstandard)", "peer": "Python (msgpack, zstandard)",
+             "seconds": seconds}]

@@ -1,0 +1,14 @@
+"""Build tarantool_snapshot in place: python setup.py build_ext --inplace"""
+from setuptools import Extension, setup
+
+setup(
+    name="tarantool_snapshot",
+    ext_modules=[
+        Extension(
+            "tarantool_snapshot",
+            sources=["tarantool_snapshot.c"],
+            libraries=["zstd"],  # libzstd-dev
+            extra_compile_args=["-Wall", "-Wextra", "-Werror", "-O2"],
+        )
+    ],
+)
