@@ -135,9 +135,13 @@ def split_blocks(data):
 
 def python_rows(path):
     """Every (space_id, tuple) of INSERT rows, decoded with msgpack and zstandard."""
+    return list(python_iter(path))
+
+
+def python_iter(path):
+    """The same, one row at a time (the file is read whole, though)."""
     data = pathlib.Path(path).read_bytes()
     assert data.startswith(b"SNAP\n0.13\n")
-    rows = []
     for _, magic, _, block in split_blocks(data):
         if magic == ZSTD_MAGIC:
             block = zstandard.ZstdDecompressor().decompressobj().decompress(block)
@@ -147,8 +151,7 @@ def python_rows(path):
         for header in unpacker:
             body = unpacker.unpack()
             if header.get(0) == 2:
-                rows.append((body[0x10], body[0x21]))
-    return rows
+                yield body[0x10], body[0x21]
 
 
 def uncompressed(data):
