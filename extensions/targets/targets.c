@@ -96,72 +96,69 @@ store_le(unsigned char *p, uint64_t value, int size)
         p[i] = (unsigned char)value;
 }
 
-/* A key file read whole into memory: its keys start at `keys`. */
+/* An open key file, checked: `count` keys follow the header. */
 struct key_file {
-    unsigned char *data;
-    const unsigned char *keys;
+    int fd;
     size_t count;
 };
 
 static int
-read_key_file(const char *path, enum which_file file, int key_size, int has_header,
-              struct key_file *result, struct failure *failure)
+read_exactly(int fd, unsigned char *buffer, size_t size)
 {
-    memset(result, 0, sizeof *result);
-    /* O_NONBLOCK: opening a named pipe must not wait for a writer (regular
-     * files ignore the flag). Only regular files are accepted below. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return fail_errno(failure, file);
-    struct stat info;
-    int bad = fstat(fd, &info) < 0;
-    if (!bad && !S_ISREG(info.st_mode)) {    /* a directory, a device, a pipe */
-        errno = S_ISDIR(info.st_mode) ? EISDIR : EINVAL;
-        bad = 1;
-    }
-    if (bad) {
-        fail_errno(failure, file);
-        close(fd);
-        return -1;
-    }
-    size_t size = (size_t)info.st_size;
-    result->data = malloc(size ? size : 1);
-    if (result->data == NULL) {
-        close(fd);
-        return fail_errno(failure, file);
-    }
     size_t done = 0;
     while (done < size) {
-        ssize_t got = read(fd, result->data + done, size - done);
+        ssize_t got = read(fd, buffer + done, size - done);
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0) {
             if (got == 0)
                 errno = EIO;    /* the file shrank while we read it */
-            fail_errno(failure, file);
-            close(fd);
             return -1;
         }
         done += (size_t)got;
     }
-    close(fd);
+    return 0;
+}
+
+/* Open a key file and check its size and header; the keys are read later. */
+static int
+open_key_file(const char *path, enum which_file file, int key_size, int has_header,
+              struct key_file *result, struct failure *failure)
+{
+    /* O_NONBLOCK: opening a named pipe must not wait for a writer (regular
+     * files ignore the flag). Only regular files are accepted below. */
+    result->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (result->fd < 0)
+        return fail_errno(failure, file);
+    struct stat info;
+    int bad = fstat(result->fd, &info) < 0;
+    if (!bad && !S_ISREG(info.st_mode)) {    /* a directory, a device, a pipe */
+        errno = S_ISDIR(info.st_mode) ? EISDIR : EINVAL;
+        bad = 1;
+    }
+    if (bad)
+        return fail_errno(failure, file);
+    size_t size = (size_t)info.st_size;
 
     /* [region: checks] */
     size_t body = size;
     if (has_header) {
+        unsigned char header[HEADER_SIZE];
         if (size < HEADER_SIZE)
             return fail_format(failure, file, "%zu bytes is shorter than the %d-byte header",
                                size, HEADER_SIZE);
-        if (memcmp(result->data, HEADER_MAGIC, 4) != 0)
+        if (read_exactly(result->fd, header, HEADER_SIZE) < 0)
+            return fail_errno(failure, file);
+        if (memcmp(header, HEADER_MAGIC, 4) != 0)
             return fail_format(failure, file, "no \"%s\" header (has_header=False for a bare "
                                "array of keys?)", HEADER_MAGIC);
-        uint64_t header_key_size = load_le(result->data + 4, 4);
+        uint64_t header_key_size = load_le(header + 4, 4);
         if (header_key_size != (uint64_t)key_size)
             return fail_format(failure, file, "the header says %llu-byte keys, the call "
                                "says %d (key64=%s)", (unsigned long long)header_key_size,
                                key_size, key_size == 8 ? "True" : "False");
         body = size - HEADER_SIZE;
-        uint64_t header_count = load_le(result->data + 8, 8);
+        uint64_t header_count = load_le(header + 8, 8);
         if (body % (size_t)key_size == 0 && header_count != body / (size_t)key_size)
             return fail_format(failure, file, "the header counts %llu keys, the file "
                                "holds %zu", (unsigned long long)header_count,
@@ -171,7 +168,6 @@ read_key_file(const char *path, enum which_file file, int key_size, int has_head
         return fail_format(failure, file, "%zu bytes of keys is not a multiple of the "
                            "key size %d", body, key_size);
     /* [end: checks] */
-    result->keys = result->data + (size - body);
     result->count = body / (size_t)key_size;
     return 0;
 }
@@ -202,26 +198,26 @@ slot_of(const struct key_set *set, uint64_t key)
 }
 
 static int
-set_build(struct key_set *set, const struct key_file *keys, int key_size)
+set_build(struct key_set *set, const unsigned char *keys, size_t count, int key_size)
 {
     memset(set, 0, sizeof *set);
-    if (keys->count == 0) {
+    if (count == 0) {
         set->min = 1;           /* empty: min > max, so set_contains finds nothing */
         return 0;
     }
     set->min = UINT64_MAX;
-    for (size_t i = 0; i < keys->count; i++) {
-        uint64_t key = load_le(keys->keys + i * key_size, key_size);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t key = load_le(keys + i * key_size, key_size);
         set->min = key < set->min ? key : set->min;
         set->max = key > set->max ? key : set->max;
     }
     uint64_t range = set->max - set->min;
-    if (range / 8 < 16 * (uint64_t)keys->count) {       /* at most the hash set's size */
+    if (range / 8 < 16 * (uint64_t)count) {       /* at most the hash set's size */
         set->bitmap = calloc(range / 64 + 1, sizeof *set->bitmap);
         if (set->bitmap == NULL)
             return -1;
-        for (size_t i = 0; i < keys->count; i++) {
-            uint64_t bit = load_le(keys->keys + i * key_size, key_size) - set->min;
+        for (size_t i = 0; i < count; i++) {
+            uint64_t bit = load_le(keys + i * key_size, key_size) - set->min;
             set->bitmap[bit / 64] |= (uint64_t)1 << (bit % 64);
         }
         return 0;
@@ -229,7 +225,7 @@ set_build(struct key_set *set, const struct key_file *keys, int key_size)
 
     size_t capacity = 16;
     int shift = 60;
-    while (capacity < 2 * keys->count) {
+    while (capacity < 2 * count) {
         capacity *= 2;
         shift--;
     }
@@ -239,8 +235,8 @@ set_build(struct key_set *set, const struct key_file *keys, int key_size)
     memset(set->slots, 0xff, capacity * sizeof *set->slots);   /* all EMPTY */
     set->mask = capacity - 1;
     set->shift = shift;
-    for (size_t i = 0; i < keys->count; i++) {
-        uint64_t key = load_le(keys->keys + i * key_size, key_size);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t key = load_le(keys + i * key_size, key_size);
         if (key == EMPTY) {
             set->has_empty_key = 1;
             continue;
@@ -297,59 +293,45 @@ write_all(int fd, const unsigned char *data, size_t size)
 }
 
 /* [region: negative] */
-/* The keys of all_path not in in_path, in order, into out_path. The output is
- * written to a temporary file next to it and renamed over it only when complete,
- * so a failure never leaves a partial output. Returns the count, or -1. */
+#define CHUNK_KEYS 65536        /* `all` is streamed through a buffer of this many keys */
+
+/* The keys of all_path not in in_path, in order, into out_path. Memory: the
+ * set of `in`, and one chunk of `all` in and out. The output is written to a
+ * temporary file next to it and renamed over it only when complete, so a
+ * failure never leaves a partial output. Returns the count, or -1. */
 static Py_ssize_t
 negative(const char *all_path, const char *in_path, const char *out_path,
          int has_header, int key_size, struct failure *failure)
 {
-    struct key_file all, in;
+    struct key_file all = {-1, 0}, in = {-1, 0};
     struct key_set set = {0};
-    unsigned char *out = NULL;
+    unsigned char *in_keys = NULL, *chunk = NULL, *out = NULL;
     char *temp_path = NULL;
     int fd = -1;
     Py_ssize_t written = -1;
 
-    if (read_key_file(all_path, FILE_ALL, key_size, has_header, &all, failure) < 0) {
-        free(all.data);
-        return -1;
-    }
-    if (read_key_file(in_path, FILE_IN, key_size, has_header, &in, failure) < 0)
+    if (open_key_file(all_path, FILE_ALL, key_size, has_header, &all, failure) < 0
+            || open_key_file(in_path, FILE_IN, key_size, has_header, &in, failure) < 0)
         goto done;
-    if (set_build(&set, &in, key_size) < 0) {
+
+    /* The whole of `in`, into a set. */
+    in_keys = malloc(in.count * key_size + 1);
+    if (in_keys == NULL || read_exactly(in.fd, in_keys, in.count * key_size) < 0
+            || set_build(&set, in_keys, in.count, key_size) < 0) {
         fail_errno(failure, FILE_IN);
         goto done;
     }
-    free(in.data);
-    in.data = NULL;
+    free(in_keys);
+    in_keys = NULL;
 
-    /* At most all.count keys survive: one buffer, one write. */
-    out = malloc(HEADER_SIZE + all.count * key_size);
-    if (out == NULL) {
-        fail_errno(failure, FILE_OUT);
-        goto done;
-    }
-    unsigned char *cursor = out + (has_header ? HEADER_SIZE : 0);
-    for (size_t i = 0; i < all.count; i++) {
-        const unsigned char *key = all.keys + i * key_size;
-        if (!set_contains(&set, load_le(key, key_size))) {
-            memcpy(cursor, key, key_size);
-            cursor += key_size;
-        }
-    }
-    size_t body = (size_t)(cursor - out) - (has_header ? HEADER_SIZE : 0);
-    size_t count = body / key_size;
-    if (has_header) {
-        memcpy(out, HEADER_MAGIC, 4);
-        store_le(out + 4, (uint64_t)key_size, 4);
-        store_le(out + 8, count, 8);
-    }
-
+    chunk = malloc(CHUNK_KEYS * key_size);
+    out = malloc(CHUNK_KEYS * key_size);
     size_t length = strlen(out_path);
     temp_path = malloc(length + sizeof ".XXXXXX");
-    if (temp_path == NULL) {
+    if (chunk == NULL || out == NULL || temp_path == NULL) {
         fail_errno(failure, FILE_OUT);
+        free(temp_path);
+        temp_path = NULL;
         goto done;
     }
     memcpy(temp_path, out_path, length);
@@ -361,14 +343,48 @@ negative(const char *all_path, const char *in_path, const char *out_path,
         temp_path = NULL;
         goto done;
     }
-    if (fchmod(fd, 0644) < 0 || write_all(fd, out, (size_t)(cursor - out)) < 0
-            || close(fd) < 0) {
-        fd = -1;                /* closed, or about to be: see below */
+    unsigned char header[HEADER_SIZE] = {0};    /* rewritten once the count is known */
+    if (fchmod(fd, 0644) < 0 || (has_header && write_all(fd, header, HEADER_SIZE) < 0)) {
         fail_errno(failure, FILE_OUT);
         goto done;
     }
+
+    /* `all`, chunk by chunk: keep the keys not in the set. */
+    size_t count = 0;
+    for (size_t first = 0; first < all.count; first += CHUNK_KEYS) {
+        size_t n = all.count - first < CHUNK_KEYS ? all.count - first : CHUNK_KEYS;
+        if (read_exactly(all.fd, chunk, n * key_size) < 0) {
+            fail_errno(failure, FILE_ALL);
+            goto done;
+        }
+        unsigned char *cursor = out;
+        for (size_t i = 0; i < n; i++) {
+            const unsigned char *key = chunk + i * key_size;
+            if (!set_contains(&set, load_le(key, key_size))) {
+                memcpy(cursor, key, key_size);
+                cursor += key_size;
+            }
+        }
+        if (write_all(fd, out, (size_t)(cursor - out)) < 0) {
+            fail_errno(failure, FILE_OUT);
+            goto done;
+        }
+        count += (size_t)(cursor - out) / key_size;
+    }
+    if (has_header) {
+        memcpy(header, HEADER_MAGIC, 4);
+        store_le(header + 4, (uint64_t)key_size, 4);
+        store_le(header + 8, count, 8);
+        if (pwrite(fd, header, HEADER_SIZE, 0) != HEADER_SIZE) {
+            if (errno == 0)
+                errno = EIO;
+            fail_errno(failure, FILE_OUT);
+            goto done;
+        }
+    }
+    int closed = close(fd);
     fd = -1;
-    if (rename(temp_path, out_path) < 0) {
+    if (closed < 0 || rename(temp_path, out_path) < 0) {
         fail_errno(failure, FILE_OUT);
         goto done;
     }
@@ -377,18 +393,22 @@ negative(const char *all_path, const char *in_path, const char *out_path,
     written = (Py_ssize_t)count;
 
 done:
+    if (fd >= 0)
+        close(fd);
     if (temp_path != NULL) {    /* failed after creating the temporary file */
         int saved = errno;
         unlink(temp_path);
         free(temp_path);
         errno = saved;
     }
-    if (fd >= 0)
-        close(fd);
+    if (all.fd >= 0)
+        close(all.fd);
+    if (in.fd >= 0)
+        close(in.fd);
+    free(in_keys);
+    free(chunk);
     free(out);
     set_free(&set);
-    free(in.data);
-    free(all.data);
     return written;
 }
 /* [end: negative] */
