@@ -41,6 +41,6 @@ def run(quick, measure):
         "C (tarantool_snapshot)": measure(c_version, repeat=3),
     }
     size = path.stat().st_size / 1e6
-    return [{"workload": f"tarantool snapshot: {label}, {size:.0f} MB", "items": len(expected),
+    return [{"workload": f"tarantool snapshot: {label}, {size:.2f} MB", "items": len(expected),
              "baseline": "Python (msgpack, zstandard)", "peer": "Python (msgpack, zstandard)",
              "seconds": seconds}]
