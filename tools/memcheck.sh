@@ -42,7 +42,8 @@ for ext in "$@"; do
     "$py" - "$lib" <<'EOF'
 import importlib, pathlib, sys
 lib = pathlib.Path(sys.argv[1])
-for so in lib.glob("*.so"):
+# Python modules only (a plain C library such as libdiffusion.so is not one).
+for so in [*lib.glob("*.cpython-*.so"), *lib.glob("*.abi3.so")]:
     module = importlib.import_module(so.name.split(".")[0])
     assert pathlib.Path(module.__file__).parent == lib, f"{module.__file__} is not the ASan build"
 EOF

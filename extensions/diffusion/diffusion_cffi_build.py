@@ -1,0 +1,23 @@
+"""cffi API mode, out of line: generate and compile the module _diffusion_cffi,
+which calls diffusion.c's functions directly (compiled into it, no dlopen)."""
+import pathlib
+
+from cffi import FFI
+
+from diffusion_cdef import CDEF
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+ffibuilder = FFI()
+ffibuilder.cdef(CDEF)
+ffibuilder.set_source(
+    "_diffusion_cffi",
+    '#include "diffusion.h"',
+    sources=[str(HERE / "diffusion.c")],
+    include_dirs=[str(HERE)],
+    extra_compile_args=["-O3", "-Wall", "-Wextra", "-Werror"],
+    libraries=["m"],
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

@@ -1,0 +1,196 @@
+"""One step of 2-D diffusion, every way lesson 07 runs it, each checking its
+arguments before C sees them:
+
+    python_evolve        pure Python on lists of lists (the reference for the idea)
+    numpy_evolve         NumPy slicing (the reference for the numbers)
+    numpy_evolve_inplace NumPy ufuncs writing into preallocated buffers (out=)
+    ctypes_evolve        ctypes: libdiffusion.so with argtypes and ndpointer
+    cffi_abi_evolve      cffi ABI mode: ffi.dlopen("libdiffusion.so")
+    cffi_api_evolve      cffi API mode, out of line: the compiled module _diffusion_cffi
+
+All take (grid, out, D, dt) and write the step from grid into out.
+"""
+import ctypes
+import pathlib
+import sys
+
+import numpy as np
+from cffi import FFI
+from numpy.ctypeslib import ndpointer
+
+import _diffusion_cffi
+from diffusion_cdef import CDEF
+
+INT_MAX = 2**31 - 1
+
+
+def library_path():
+    """libdiffusion.so from the first sys.path folder that has one (the
+    extension's folder, or an AddressSanitizer build placed before it)."""
+    for entry in sys.path:
+        candidate = pathlib.Path(entry or ".") / "libdiffusion.so"
+        if candidate.is_file():
+            return candidate
+    raise ImportError("libdiffusion.so not found: run `make build`")
+
+
+# [region: checks]
+def check_grids(grid, out):
+    """What every C-calling wrapper must check, since C checks nothing: the C
+    function reads nx*ny doubles from one pointer and writes them through another."""
+    for name, array in (("grid", grid), ("out", out)):
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"{name} must be a NumPy array, not {type(array).__name__}")
+        if array.dtype != np.float64:
+            raise TypeError(f"{name} must have dtype float64, not {array.dtype}")
+        if array.ndim != 2:
+            raise ValueError(f"{name} must be 2-D, not {array.ndim}-D")
+        if not array.flags.c_contiguous:
+            raise ValueError(f"{name} must be C-contiguous (a slice or a transpose is not: "
+                             f"np.ascontiguousarray makes a copy that is)")
+    if out.shape != grid.shape:
+        raise ValueError(f"out has shape {out.shape}, grid {grid.shape}")
+    if min(grid.shape) < 3 or max(grid.shape) > INT_MAX or grid.size > INT_MAX:
+        raise ValueError(f"grid shape {grid.shape}: each side must be from 3 to {INT_MAX}")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    if np.shares_memory(grid, out):
+        raise ValueError("out must not overlap grid: the step reads cells it has already written")
+# [end: checks]
+
+
+# ---- references ----
+
+def python_evolve(grid, out, D, dt):
+    """grid and out are lists of lists of floats."""
+    nx, ny = len(grid), len(grid[0])
+    out[0][:] = grid[0]
+    out[nx - 1][:] = grid[nx - 1]
+    for i in range(1, nx - 1):
+        up, row, down, target = grid[i - 1], grid[i], grid[i + 1], out[i]
+        target[0], target[ny - 1] = row[0], row[ny - 1]
+        for j in range(1, ny - 1):
+            laplacian = down[j] + up[j] + row[j + 1] + row[j - 1] - 4 * row[j]
+            target[j] = row[j] + D * dt * laplacian
+
+
+# [region: numpy]
+def numpy_evolve(grid, out, D, dt):
+    """Slicing: each arithmetic operation makes a new temporary array."""
+    laplacian = (grid[2:, 1:-1] + grid[:-2, 1:-1] + grid[1:-1, 2:] + grid[1:-1, :-2]
+                 - 4 * grid[1:-1, 1:-1])
+    out[...] = grid                       # the border stays fixed
+    out[1:-1, 1:-1] = grid[1:-1, 1:-1] + D * dt * laplacian
+
+
+def numpy_evolve_inplace(grid, out, D, dt, work=None):
+    """The same arithmetic in the same order, every result written into `work`
+    or `out` (out=): no temporary arrays. Pass `work` (shape of the interior)
+    to reuse it from step to step."""
+    if work is None:
+        work = np.empty((grid.shape[0] - 2, grid.shape[1] - 2))
+    np.add(grid[2:, 1:-1], grid[:-2, 1:-1], out=work)
+    np.add(work, grid[1:-1, 2:], out=work)
+    np.add(work, grid[1:-1, :-2], out=work)
+    inner = out[1:-1, 1:-1]
+    np.multiply(grid[1:-1, 1:-1], 4, out=inner)
+    np.subtract(work, inner, out=work)
+    np.multiply(work, D * dt, out=work)
+    out[0], out[-1], out[:, 0], out[:, -1] = grid[0], grid[-1], grid[:, 0], grid[:, -1]
+    np.add(grid[1:-1, 1:-1], work, out=inner)
+# [end: numpy]
+
+
+# ---- ctypes ----
+
+# [region: ctypes]
+_library = ctypes.CDLL(str(library_path()))
+_grid_pointer = ndpointer(dtype=np.float64, ndim=2, flags="C_CONTIGUOUS")
+_out_pointer = ndpointer(dtype=np.float64, ndim=2, flags=("C_CONTIGUOUS", "WRITEABLE"))
+for _name in ("evolve", "evolve_fast"):
+    _function = getattr(_library, _name)
+    _function.argtypes = [ctypes.c_int, ctypes.c_int, _grid_pointer, _out_pointer,
+                          ctypes.c_double, ctypes.c_double]
+    _function.restype = None
+
+
+def ctypes_evolve(grid, out, D, dt, fast=False):
+    check_grids(grid, out)      # ndpointer checks dtype, dimensions and flags, not shapes
+    function = _library.evolve_fast if fast else _library.evolve
+    function(grid.shape[0], grid.shape[1], grid, out, D, dt)
+# [end: ctypes]
+
+
+class Point(ctypes.Structure):
+    """diffusion.h's `point`, for ctypes: the fields in order, with their C types."""
+    _fields_ = [("x", ctypes.c_double), ("y", ctypes.c_double)]
+
+
+_library.midpoint.argtypes = [Point, Point]
+_library.midpoint.restype = Point
+_library.path_length.argtypes = [ctypes.POINTER(Point), ctypes.c_int]
+_library.path_length.restype = ctypes.c_double
+
+
+def ctypes_midpoint(a, b):
+    middle = _library.midpoint(Point(*a), Point(*b))
+    return middle.x, middle.y
+
+
+def ctypes_path_length(points):
+    array = (Point * len(points))(*[Point(x, y) for x, y in points])
+    return _library.path_length(array, len(points))
+
+
+# ---- cffi ----
+
+# [region: cffi]
+abi_ffi = FFI()
+abi_ffi.cdef(CDEF)
+abi_lib = abi_ffi.dlopen(str(library_path()))        # ABI mode: no compiler involved
+
+
+def cffi_abi_evolve(grid, out, D, dt, fast=False):
+    check_grids(grid, out)
+    function = abi_lib.evolve_fast if fast else abi_lib.evolve
+    function(grid.shape[0], grid.shape[1], abi_ffi.from_buffer("double[]", grid),
+             abi_ffi.from_buffer("double[]", out, require_writable=True), D, dt)
+
+
+api_ffi, api_lib = _diffusion_cffi.ffi, _diffusion_cffi.lib  # API mode: compiled by make build
+
+
+def cffi_api_evolve(grid, out, D, dt, fast=False):
+    check_grids(grid, out)
+    function = api_lib.evolve_fast if fast else api_lib.evolve
+    function(grid.shape[0], grid.shape[1], api_ffi.from_buffer("double[]", grid),
+             api_ffi.from_buffer("double[]", out, require_writable=True), D, dt)
+
+
+def cffi_api_evolve_steps(grid, scratch, D, dt, steps):
+    """All steps in one call; the result ends in grid."""
+    check_grids(grid, scratch)
+    api_lib.evolve_steps(grid.shape[0], grid.shape[1], api_ffi.from_buffer("double[]", grid, require_writable=True),
+                         api_ffi.from_buffer("double[]", scratch, require_writable=True), D, dt, steps)
+# [end: cffi]
+
+
+def cffi_midpoint(a, b):
+    middle = api_lib.midpoint(a, b)          # a tuple or dict converts to a point
+    return middle.x, middle.y
+
+
+def cffi_path_length(points):
+    return api_lib.path_length(api_ffi.new("point[]", points), len(points))
+
+
+def initial_grid(shape=(512, 512)):
+    """The lecture's start: zero, with a block of 0.005 from 40% to 50% of each side."""
+    grid = np.zeros(shape)
+    low, high = int(shape[0] * 0.4), int(shape[0] * 0.5)
+    grid[low:high, low:high] = 0.005
+    return grid
+
+
+WRAPPERS = {"NumPy slicing": numpy_evolve, "NumPy in place": numpy_evolve_inplace,
+            "ctypes": ctypes_evolve, "cffi ABI": cffi_abi_evolve, "cffi API": cffi_api_evolve}

@@ -1,0 +1,121 @@
+"""libdiffusion through every wrapper: equal to NumPy, bad arguments rejected."""
+import ctypes
+
+import numpy as np
+import pytest
+
+import diffusion_ffi as d
+
+C_WRAPPERS = {"ctypes": d.ctypes_evolve, "cffi ABI": d.cffi_abi_evolve, "cffi API": d.cffi_api_evolve}
+
+
+def random_grid(shape=(37, 53), seed=1):
+    return d.initial_grid(shape) + np.random.default_rng(seed).random(shape)
+
+
+def numpy_step(grid, D=1.0, dt=0.1):
+    out = np.empty_like(grid)
+    d.numpy_evolve(grid, out, D, dt)
+    return out
+
+
+def test_numpy_reference_by_hand():
+    grid = np.zeros((3, 3))
+    grid[1, 1] = 1.0
+    grid[0, 1] = 2.0                     # a border cell: it stays, and feeds the centre
+    out = numpy_step(grid, D=0.5, dt=0.2)
+    expected = grid.copy()
+    expected[1, 1] = 1.0 + 0.5 * 0.2 * (2.0 - 4.0)
+    assert out.tolist() == expected.tolist()
+
+
+def test_pure_python_equals_numpy():
+    grid = random_grid((9, 12))
+    out = [[0.0] * 12 for _ in range(9)]
+    d.python_evolve(grid.tolist(), out, 1.0, 0.1)
+    assert np.array_equal(np.array(out), numpy_step(grid))
+
+
+@pytest.mark.parametrize("name", ["NumPy in place", *C_WRAPPERS])
+@pytest.mark.parametrize("shape", [(3, 3), (37, 53), (128, 5), (512, 512)])
+def test_wrappers_equal_numpy_exactly(name, shape):
+    grid = random_grid(shape)
+    out = np.full_like(grid, np.nan)     # every cell must be written
+    d.WRAPPERS[name](grid, out, 1.0, 0.1)
+    assert np.array_equal(out, numpy_step(grid))    # same operations, same order: bit for bit
+
+
+@pytest.mark.parametrize("wrapper", C_WRAPPERS.values())
+def test_fast_kernel_equals_plain(wrapper):
+    grid = random_grid((70, 130))
+    out = np.empty_like(grid)
+    wrapper(grid, out, 0.7, 0.05, fast=True)
+    assert np.array_equal(out, numpy_step(grid, 0.7, 0.05))
+
+
+@pytest.mark.parametrize("steps", [1, 2, 7])
+def test_fused_steps_equal_repeated_steps(steps):
+    grid = random_grid((40, 41))
+    expected = grid.copy()
+    for _ in range(steps):
+        expected = numpy_step(expected)
+    scratch = np.empty_like(grid)
+    d.cffi_api_evolve_steps(grid, scratch, 1.0, 0.1, steps)
+    assert np.array_equal(grid, expected)
+
+
+def test_the_lecture_run_conserves_heat_away_from_the_border():
+    grid, scratch = d.initial_grid((64, 64)), np.empty((64, 64))
+    total = grid.sum()
+    for _ in range(50):
+        d.cffi_api_evolve(grid, scratch, 1.0, 0.1)
+        grid, scratch = scratch, grid
+    assert grid.sum() == pytest.approx(total, rel=1e-12)    # nothing reached the border yet
+    assert grid.max() < 0.005
+
+
+def bad_arguments():
+    good = np.zeros((8, 8))
+    return [
+        ("list", [[0.0] * 8] * 8, np.zeros((8, 8)), TypeError, "grid must be a NumPy array, not list"),
+        ("float32", good.astype(np.float32), np.zeros((8, 8)), TypeError, "grid must have dtype float64, not float32"),
+        ("int out", good, np.zeros((8, 8), dtype=int), TypeError, "out must have dtype float64, not int64"),
+        ("1-D", np.zeros(64), np.zeros(64), ValueError, "grid must be 2-D, not 1-D"),
+        ("transposed", np.zeros((8, 9)).T, np.zeros((9, 8)), ValueError, "grid must be C-contiguous"),
+        ("strided", np.zeros((8, 16))[:, ::2], np.zeros((8, 8)), ValueError, "grid must be C-contiguous"),
+        ("shapes", good, np.zeros((8, 9)), ValueError, r"out has shape \(8, 9\), grid \(8, 8\)"),
+        ("tiny", np.zeros((2, 8)), np.zeros((2, 8)), ValueError, r"grid shape \(2, 8\): each side must be from 3"),
+        ("same", good, good, ValueError, "out must not overlap grid"),
+        ("read-only", good, np.zeros((8, 8)).view(), ValueError, None),
+    ]
+
+
+@pytest.mark.parametrize("wrapper", C_WRAPPERS.values(), ids=list(C_WRAPPERS))
+@pytest.mark.parametrize("case", bad_arguments(), ids=[case[0] for case in bad_arguments()])
+def test_bad_arguments_are_rejected(wrapper, case):
+    label, grid, out, error, message = case
+    if label == "read-only":
+        out.flags.writeable = False
+        message = "out is read-only"
+    with pytest.raises(error, match=message):
+        wrapper(grid, out, 1.0, 0.1)
+
+
+def test_ndpointer_alone_catches_dtype_but_not_shape():
+    """Why the wrappers check more than ctypes' ndpointer does."""
+    function = d._library.evolve
+    with pytest.raises(ctypes.ArgumentError, match="array must have data type float64"):
+        function(8, 8, np.zeros((8, 8), dtype=np.float32), np.zeros((8, 8)), 1.0, 0.1)
+    with pytest.raises(ctypes.ArgumentError, match="array must have flags"):
+        function(8, 8, np.zeros((8, 16))[:, ::2], np.zeros((8, 8)), 1.0, 0.1)
+    # A shape that disagrees with nx, ny passes ndpointer: nothing in C can know.
+    function(3, 3, np.zeros((3, 3)), np.zeros((3, 3)), 1.0, 0.1)
+
+
+def test_structs_through_ctypes_and_cffi():
+    for midpoint, path_length in [(d.ctypes_midpoint, d.ctypes_path_length),
+                                  (d.cffi_midpoint, d.cffi_path_length)]:
+        assert midpoint((0.0, 0.0), (2.0, 4.0)) == (1.0, 2.0)
+        assert midpoint((-1.5, 3.0), (1.5, -3.0)) == (0.0, 0.0)
+        assert path_length([(0, 0), (3, 4), (3, 5)]) == 6.0
+        assert path_length([(1, 1)]) == 0.0
