@@ -29,4 +29,7 @@ typedef struct {
 point midpoint(point a, point b);
 double path_length(const point *points, int n);
 
+/* Nothing but a call: for measuring what a call through each FFI costs. */
+long add(long a, long b);
+
 #endif

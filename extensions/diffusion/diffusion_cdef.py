@@ -9,4 +9,5 @@ void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, doubl
 typedef struct { double x, y; } point;
 point midpoint(point a, point b);
 double path_length(const point *points, int n);
+long add(long a, long b);
 """
