@@ -64,6 +64,19 @@ void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, doubl
         memcpy(grid, from, (size_t)nx * ny * sizeof *grid);
 }
 
+void copy_steps(int nx, int ny, double *grid, double *scratch, int steps)
+{
+    double *from = grid, *to = scratch;
+    for (int step = 0; step < steps; step++) {
+        memcpy(to, from, (size_t)nx * ny * sizeof *grid);
+        double *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != grid)
+        memcpy(grid, from, (size_t)nx * ny * sizeof *grid);
+}
+
 /* [region: points] */
 point midpoint(point a, point b)
 {

@@ -21,6 +21,11 @@ void evolve_fast(int nx, int ny, const double *restrict in, double *restrict out
 void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, double dt,
                   int steps);
 
+/* The memory floor of a step: copy the grid to scratch and back, `steps` copies
+ * in all, in one call; the result ends in grid. Every step of evolve reads one
+ * grid and writes one, so no step can take less time than one of these copies. */
+void copy_steps(int nx, int ny, double *grid, double *scratch, int steps);
+
 /* The struct example: points passed and returned by value, and an array of them. */
 typedef struct {
     double x, y;

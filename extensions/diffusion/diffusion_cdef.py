@@ -6,6 +6,7 @@ void evolve(int nx, int ny, const double *in, double *out, double D, double dt);
 void evolve_fast(int nx, int ny, const double *in, double *out, double D, double dt);
 void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, double dt,
                   int steps);
+void copy_steps(int nx, int ny, double *grid, double *scratch, int steps);
 typedef struct { double x, y; } point;
 point midpoint(point a, point b);
 double path_length(const point *points, int n);

@@ -175,6 +175,13 @@ def cffi_api_evolve_steps(grid, scratch, D, dt, steps):
 # [end: cffi]
 
 
+def cffi_api_copy_steps(grid, scratch, steps):
+    """The memory floor, in one call: `steps` whole-grid copies, alternating as the steps do."""
+    check_grids(grid, scratch)
+    api_lib.copy_steps(grid.shape[0], grid.shape[1], api_ffi.from_buffer("double[]", grid, require_writable=True),
+                       api_ffi.from_buffer("double[]", scratch, require_writable=True), steps)
+
+
 def cffi_midpoint(a, b):
     middle = api_lib.midpoint(a, b)          # a tuple or dict converts to a point
     return middle.x, middle.y

@@ -64,6 +64,18 @@ def test_fused_steps_equal_repeated_steps(steps):
     assert np.array_equal(grid, expected)
 
 
+@pytest.mark.parametrize("steps", [1, 2, 7])
+def test_copy_steps_leaves_the_grid_and_copies_it(steps):
+    grid = random_grid((40, 41))
+    expected = grid.copy()
+    scratch = np.zeros_like(grid)
+    d.cffi_api_copy_steps(grid, scratch, steps)
+    assert np.array_equal(grid, expected)
+    assert np.array_equal(scratch, expected)
+    with pytest.raises(ValueError, match="out has shape"):
+        d.cffi_api_copy_steps(grid, np.empty((40, 40)), steps)
+
+
 def test_the_lecture_run_conserves_heat_away_from_the_border():
     grid, scratch = d.initial_grid((64, 64)), np.empty((64, 64))
     total = grid.sum()
