@@ -19,6 +19,9 @@ export PIP_CACHE_DIR ?= $(HOME)/.cache/pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 VENV_STAMP := $(VENV)/.installed
+PYPY ?= pypy3
+PYPY_VENV := .venv-pypy
+PYPY_STAMP := $(PYPY_VENV)/.installed
 PATHS_STAMP := $(VENV)/.extension-paths
 BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -37,7 +40,7 @@ help:
 	@echo "make clean     remove build outputs (distclean also removes .venv)"
 
 # ---- setup ----
-setup: system $(VENV_STAMP) $(PATHS_STAMP)
+setup: system $(VENV_STAMP) $(PATHS_STAMP) $(PYPY_STAMP)
 
 # SYSTEM_PACKAGES=skip: the libraries come from elsewhere (conda: see environment.yml).
 SYSTEM_PACKAGES ?= apt
@@ -53,6 +56,17 @@ $(VENV_STAMP): requirements.txt | system
 	$(VENV)/bin/pip install --quiet -r requirements.txt
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "$(KERNEL_DISPLAY)"
 	touch $@
+
+# Lesson 06 runs the same pure-Python code under PyPy, in a venv of its own with
+# NumPy (a wheel built for PyPy) from requirements-pypy.txt. Without pypy3 the
+# lesson says so and skips its PyPy cells.
+$(PYPY_STAMP): requirements-pypy.txt | system
+	@if command -v $(PYPY) >/dev/null; then \
+	    $(PYPY) -m venv --clear $(PYPY_VENV) && \
+	    $(PYPY_VENV)/bin/pip install --quiet --only-binary=:all: -r requirements-pypy.txt && touch $@; \
+	else \
+	    echo "pypy3 not found: lesson 06 will skip its PyPy cells (Debian: apt-get install pypy3 pypy3-venv)"; \
+	fi
 
 # Every extension folder goes on the venv's sys.path through a .pth file, so
 # `import counters` works in the notebooks, the tests and the benchmarks alike.
@@ -108,7 +122,7 @@ clean:
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(PYPY_VENV)
 
 # Re-resolve requirements.in into requirements.txt (every package pinned).
 lock:

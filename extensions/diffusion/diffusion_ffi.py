@@ -1,9 +1,9 @@
 """One step of 2-D diffusion, every way lesson 07 runs it, each checking its
 arguments before C sees them:
 
-    python_evolve        pure Python on lists of lists (the reference for the idea)
-    numpy_evolve         NumPy slicing (the reference for the numbers)
-    numpy_evolve_inplace NumPy ufuncs writing into preallocated buffers (out=)
+    python_evolve        pure Python on lists of lists      } from diffusion_reference,
+    numpy_evolve         NumPy slicing (the reference)      } which needs no C and runs
+    numpy_evolve_inplace NumPy ufuncs with out=             } under PyPy as well
     ctypes_evolve        ctypes: libdiffusion.so with argtypes and ndpointer
     cffi_abi_evolve      cffi ABI mode: ffi.dlopen("libdiffusion.so")
     cffi_api_evolve      cffi API mode, out of line: the compiled module _diffusion_cffi
@@ -20,6 +20,8 @@ from numpy.ctypeslib import ndpointer
 
 import _diffusion_cffi
 from diffusion_cdef import CDEF
+# The references live beside, in plain Python and NumPy (lesson 06 runs them under PyPy too):
+from diffusion_reference import initial_grid, numpy_evolve, numpy_evolve_inplace, python_evolve  # noqa: F401
 
 INT_MAX = 2**31 - 1
 
@@ -57,48 +59,6 @@ def check_grids(grid, out):
     if np.shares_memory(grid, out):
         raise ValueError("out must not overlap grid: the step reads cells it has already written")
 # [end: checks]
-
-
-# ---- references ----
-
-def python_evolve(grid, out, D, dt):
-    """grid and out are lists of lists of floats."""
-    nx, ny = len(grid), len(grid[0])
-    out[0][:] = grid[0]
-    out[nx - 1][:] = grid[nx - 1]
-    for i in range(1, nx - 1):
-        up, row, down, target = grid[i - 1], grid[i], grid[i + 1], out[i]
-        target[0], target[ny - 1] = row[0], row[ny - 1]
-        for j in range(1, ny - 1):
-            laplacian = down[j] + up[j] + row[j + 1] + row[j - 1] - 4 * row[j]
-            target[j] = row[j] + D * dt * laplacian
-
-
-# [region: numpy]
-def numpy_evolve(grid, out, D, dt):
-    """Slicing: each arithmetic operation makes a new temporary array."""
-    laplacian = (grid[2:, 1:-1] + grid[:-2, 1:-1] + grid[1:-1, 2:] + grid[1:-1, :-2]
-                 - 4 * grid[1:-1, 1:-1])
-    out[...] = grid                       # the border stays fixed
-    out[1:-1, 1:-1] = grid[1:-1, 1:-1] + D * dt * laplacian
-
-
-def numpy_evolve_inplace(grid, out, D, dt, work=None):
-    """The same arithmetic in the same order, every result written into `work`
-    or `out` (out=): no temporary arrays. Pass `work` (shape of the interior)
-    to reuse it from step to step."""
-    if work is None:
-        work = np.empty((grid.shape[0] - 2, grid.shape[1] - 2))
-    np.add(grid[2:, 1:-1], grid[:-2, 1:-1], out=work)
-    np.add(work, grid[1:-1, 2:], out=work)
-    np.add(work, grid[1:-1, :-2], out=work)
-    inner = out[1:-1, 1:-1]
-    np.multiply(grid[1:-1, 1:-1], 4, out=inner)
-    np.subtract(work, inner, out=work)
-    np.multiply(work, D * dt, out=work)
-    out[0], out[-1], out[:, 0], out[:, -1] = grid[0], grid[-1], grid[:, 0], grid[:, -1]
-    np.add(grid[1:-1, 1:-1], work, out=inner)
-# [end: numpy]
 
 
 # ---- ctypes ----
@@ -189,14 +149,6 @@ def cffi_midpoint(a, b):
 
 def cffi_path_length(points):
     return api_lib.path_length(api_ffi.new("point[]", points), len(points))
-
-
-def initial_grid(shape=(512, 512)):
-    """The lecture's start: zero, with a block of 0.005 from 40% to 50% of each side."""
-    grid = np.zeros(shape)
-    low, high = int(shape[0] * 0.4), int(shape[0] * 0.5)
-    grid[low:high, low:high] = 0.005
-    return grid
 
 
 WRAPPERS = {"NumPy slicing": numpy_evolve, "NumPy in place": numpy_evolve_inplace,
