@@ -3,18 +3,7 @@ in pure Python (lists of lists) and in NumPy, and the lecture's starting grid.
 Lesson 06 runs them under PyPy as well as CPython."""
 import numpy as np
 
-
-def python_evolve(grid, out, D, dt):
-    """grid and out are lists of lists of floats."""
-    nx, ny = len(grid), len(grid[0])
-    out[0][:] = grid[0]
-    out[nx - 1][:] = grid[nx - 1]
-    for i in range(1, nx - 1):
-        up, row, down, target = grid[i - 1], grid[i], grid[i + 1], out[i]
-        target[0], target[ny - 1] = row[0], row[ny - 1]
-        for j in range(1, ny - 1):
-            laplacian = down[j] + up[j] + row[j + 1] + row[j - 1] - 4 * row[j]
-            target[j] = row[j] + D * dt * laplacian
+from diffusion_python import python_evolve, python_initial_grid  # noqa: F401
 
 
 # [region: numpy]

@@ -53,6 +53,12 @@ def test_fast_kernel_equals_plain(wrapper):
     assert np.array_equal(out, numpy_step(grid, 0.7, 0.05))
 
 
+
+@pytest.mark.parametrize("shape", [(512, 512), (10, 10), (37, 64)])
+def test_the_pure_python_start_equals_numpys(shape):
+    from diffusion_python import python_initial_grid
+    assert python_initial_grid(shape) == d.initial_grid(shape).tolist()
+
 @pytest.mark.parametrize("steps", [1, 2, 7])
 def test_fused_steps_equal_repeated_steps(steps):
     grid = random_grid((40, 41))

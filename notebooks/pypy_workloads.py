@@ -1,0 +1,138 @@
+"""The workloads lesson 06 runs under two interpreters, CPython and PyPy.
+
+    python pypy_workloads.py <workload> [arguments]
+
+prints one line of JSON: the measurements (seconds per run or step, and the
+peak resident memory) and a checksum of the result, so the
+notebook can check that both interpreters computed the same thing before it
+compares their times. The code is the course's own: the pure-Python Julia set of
+lesson 05 and the diffusion step of lesson 07, imported from their folders.
+
+Workloads:
+    julia WIDTH RUNS             calculate_z on a WIDTH x WIDTH grid, RUNS times
+    diffusion SIDE STEPS         pure-Python steps on lists of lists
+    diffusion-tolist SIDE STEPS  the same, the grid made by NumPy's tolist()
+    diffusion-numpy SIDE STEPS   NumPy slicing steps
+    diffusion-cffi SIDE STEPS    libdiffusion's evolve through cffi's ABI mode
+    objects COUNT                COUNT small objects kept alive: memory
+"""
+import hashlib
+import json
+import pathlib
+import platform
+import struct
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "extensions/julia"), str(ROOT / "extensions/diffusion")]
+
+D, DT = 1.0, 0.1
+
+
+def memory_kib():
+    """(current, peak) resident memory of this process, from /proc (Linux)."""
+    fields = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            fields[key] = value
+    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+def digest(values):
+    """sha256 of the doubles, in order: equal only if every bit is equal."""
+    return hashlib.sha256(struct.pack(f"{len(values)}d", *values)).hexdigest()
+
+
+def julia(width, runs):
+    import julia_python as jp
+
+    zs, cs = jp.grid(width)
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        output = jp.calculate_z(jp.MAXITER, zs, cs)
+        seconds.append(time.perf_counter() - start)
+    return {"seconds": seconds, "checksum": sum(output)}
+
+
+def step_times(evolve, grid, spare, steps):
+    seconds = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        evolve(grid, spare, D, DT)
+        seconds.append(time.perf_counter() - start)
+        grid, spare = spare, grid
+    return seconds, grid
+
+
+def diffusion(side, steps, grid=None):
+    from diffusion_python import python_evolve, python_initial_grid
+
+    grid = grid or python_initial_grid((side, side))
+    spare = [[0.0] * side for _ in range(side)]
+    seconds, grid = step_times(python_evolve, grid, spare, steps)
+    return {"seconds": seconds, "checksum": digest([value for row in grid for value in row])}
+
+
+def diffusion_tolist(side, steps):
+    """The same, starting from lists that C code made: NumPy's tolist()."""
+    from diffusion_reference import initial_grid
+
+    return diffusion(side, steps, initial_grid((side, side)).tolist())
+
+
+def diffusion_numpy(side, steps):
+    import numpy as np
+    from diffusion_reference import initial_grid, numpy_evolve
+
+    seconds, grid = step_times(numpy_evolve, initial_grid((side, side)), np.empty((side, side)), steps)
+    return {"seconds": seconds, "checksum": digest(grid.ravel().tolist())}
+
+
+def diffusion_cffi(side, steps):
+    """ABI mode, as PyPy's documentation recommends: no compiled module, just
+    the library and its declarations; the grids are cffi arrays, not NumPy."""
+    import cffi
+    from diffusion_cdef import CDEF
+    from diffusion_reference import initial_grid
+
+    ffi = cffi.FFI()
+    ffi.cdef(CDEF)
+    library = ffi.dlopen(str(ROOT / "extensions/diffusion/libdiffusion.so"))
+    grid = ffi.new("double[]", initial_grid((side, side)).ravel().tolist())
+    spare = ffi.new("double[]", side * side)
+
+    def evolve(grid, out, D, dt):
+        library.evolve(side, side, grid, out, D, dt)
+
+    seconds, grid = step_times(evolve, grid, spare, steps)
+    return {"seconds": seconds, "checksum": digest(list(grid))}
+
+
+class Particle:
+    def __init__(self, x, y, mass):
+        self.x, self.y, self.mass = x, y, mass
+
+
+def objects(count):
+    before, _ = memory_kib()
+    start = time.perf_counter()
+    particles = [Particle(float(i), 0.5 * i, 1.0) for i in range(count)]
+    seconds = time.perf_counter() - start
+    after, peak = memory_kib()
+    return {"seconds": [seconds], "checksum": sum(p.x for p in particles),
+            "kib_before": before, "kib_after": after, "kib_peak": peak}
+
+
+WORKLOADS = {"julia": julia, "diffusion": diffusion, "diffusion-tolist": diffusion_tolist,
+             "diffusion-numpy": diffusion_numpy,
+             "diffusion-cffi": diffusion_cffi, "objects": objects}
+
+if __name__ == "__main__":
+    name, *arguments = sys.argv[1:]
+    result = WORKLOADS[name](*map(int, arguments))
+    result["interpreter"] = platform.python_implementation()
+    result.setdefault("kib_peak", memory_kib()[1])
+    print(json.dumps(result))
