@@ -13,6 +13,7 @@ Workloads:
     diffusion SIDE STEPS         pure-Python steps on lists of lists
     diffusion-tolist SIDE STEPS  the same, the grid made by NumPy's tolist()
     diffusion-numpy SIDE STEPS   NumPy slicing steps
+    diffusion-numpy-inplace SIDE STEPS   NumPy with out=, no temporaries
     diffusion-cffi SIDE STEPS    libdiffusion's evolve through cffi's ABI mode
     objects COUNT                COUNT small objects kept alive: memory
 """
@@ -57,6 +58,7 @@ def julia(width, runs):
     return {"seconds": seconds, "checksum": sum(output)}
 
 
+# [region: diffusion]
 def step_times(evolve, grid, spare, steps):
     seconds = []
     for _ in range(steps):
@@ -81,6 +83,7 @@ def diffusion_tolist(side, steps):
     from diffusion_reference import initial_grid
 
     return diffusion(side, steps, initial_grid((side, side)).tolist())
+# [end: diffusion]
 
 
 def diffusion_numpy(side, steps):
@@ -91,6 +94,21 @@ def diffusion_numpy(side, steps):
     return {"seconds": seconds, "checksum": digest(grid.ravel().tolist())}
 
 
+def diffusion_numpy_inplace(side, steps):
+    """NumPy with out=: no temporary arrays."""
+    import numpy as np
+    from diffusion_reference import initial_grid, numpy_evolve_inplace
+
+    work = np.empty((side - 2, side - 2))
+
+    def evolve(grid, out, D, dt):
+        numpy_evolve_inplace(grid, out, D, dt, work=work)
+
+    seconds, grid = step_times(evolve, initial_grid((side, side)), np.empty((side, side)), steps)
+    return {"seconds": seconds, "checksum": digest(grid.ravel().tolist())}
+
+
+# [region: cffi]
 def diffusion_cffi(side, steps):
     """ABI mode, as PyPy's documentation recommends: no compiled module, just
     the library and its declarations; the grids are cffi arrays, not NumPy."""
@@ -109,6 +127,7 @@ def diffusion_cffi(side, steps):
 
     seconds, grid = step_times(evolve, grid, spare, steps)
     return {"seconds": seconds, "checksum": digest(list(grid))}
+# [end: cffi]
 
 
 class Particle:
@@ -127,7 +146,7 @@ def objects(count):
 
 
 WORKLOADS = {"julia": julia, "diffusion": diffusion, "diffusion-tolist": diffusion_tolist,
-             "diffusion-numpy": diffusion_numpy,
+             "diffusion-numpy": diffusion_numpy, "diffusion-numpy-inplace": diffusion_numpy_inplace,
              "diffusion-cffi": diffusion_cffi, "objects": objects}
 
 if __name__ == "__main__":

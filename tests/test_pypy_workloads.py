@@ -1,0 +1,59 @@
+"""Lesson 06's workloads: each interpreter must compute exactly what NumPy and
+lesson 05's validation say, before the lesson compares their times."""
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+WORKLOADS = ROOT / "notebooks/pypy_workloads.py"
+PYPY = ROOT / ".venv-pypy/bin/python"
+INTERPRETERS = [pytest.param(sys.executable, id="cpython"),
+                pytest.param(str(PYPY), id="pypy",
+                             marks=pytest.mark.skipif(not PYPY.exists(), reason="no .venv-pypy (pypy3 not installed)"))]
+
+
+def run(interpreter, *arguments):
+    finished = subprocess.run([interpreter, str(WORKLOADS), *map(str, arguments)],
+                              capture_output=True, text=True, check=True)
+    return json.loads(finished.stdout)
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_every_diffusion_workload_gives_numpys_grid(interpreter):
+    expected = run(sys.executable, "diffusion-numpy", 40, 7)
+    for workload in ("diffusion", "diffusion-tolist", "diffusion-numpy", "diffusion-numpy-inplace", "diffusion-cffi"):
+        result = run(interpreter, workload, 40, 7)
+        assert result["checksum"] == expected["checksum"], workload
+        assert len(result["seconds"]) == 7
+        assert result["kib_peak"] > 0
+    assert run(interpreter, "diffusion", 40, 6)["checksum"] != expected["checksum"]
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_julia_matches_lesson_05(interpreter):
+    sys.path.insert(0, str(ROOT / "extensions/julia"))
+    try:
+        import julia_python as jp
+    finally:
+        sys.path.pop(0)
+    result = run(interpreter, "julia", 60, 2)
+    assert result["checksum"] == sum(jp.calculate_z(jp.MAXITER, *jp.grid(60)))
+    assert len(result["seconds"]) == 2
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_objects_reports_memory(interpreter):
+    result = run(interpreter, "objects", 200_000)
+    assert result["checksum"] == sum(float(i) for i in range(200_000))
+    assert result["kib_after"] > result["kib_before"] > 0
+    # 200,000 objects of three attributes cannot fit in less than 4 MB on either interpreter
+    assert (result["kib_after"] - result["kib_before"]) * 1024 > 200_000 * 20
+
+
+def test_the_interpreter_is_the_one_asked_for():
+    assert run(sys.executable, "objects", 10)["interpreter"] == "CPython"
+    if PYPY.exists():
+        assert run(str(PYPY), "objects", 10)["interpreter"] == "PyPy"
