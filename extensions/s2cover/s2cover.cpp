@@ -1,0 +1,254 @@
+// s2cover: the S2 covering of GeoJSON polygons, bound to Python by hand with
+// the CPython C API from C++ (the lecture's rbs2, remade for Python 3 and
+// today's S2). The work itself is geojson_cover.cpp; this file is the boundary:
+// arguments in, the GIL released around the C++ call, C++ exceptions caught and
+// turned into Python ones, results out.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <cerrno>
+#include <exception>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "geojson_cover.hpp"
+
+namespace gc = geojson_cover;
+
+// [region: state]
+// Module state (PEP 489): the Cell record type lives here, not in a C global,
+// so each interpreter that imports s2cover gets its own.
+struct s2cover_state {
+    PyTypeObject* cell_type;
+};
+
+static s2cover_state* get_state(PyObject* module) {
+    return static_cast<s2cover_state*>(PyModule_GetState(module));
+}
+// [end: state]
+
+// [region: exceptions]
+// A C++ exception must never unwind through the interpreter's C frames: the
+// interpreter cannot run destructors or release what it holds, and an
+// exception leaving a function called from C is undefined behaviour (in
+// practice std::terminate, an abort). So every entry point catches
+// everything, and this function turns what was caught into a Python exception.
+// It runs with the GIL held; the caught exception travels here as an
+// exception_ptr from the block that ran without the GIL.
+static PyObject* raise_python_error(std::exception_ptr failure) {
+    try {
+        std::rethrow_exception(failure);
+    } catch (const gc::FileError& e) {
+        errno = e.errno_value();   // OSError picks the subclass from errno: FileNotFoundError, ...
+        PyErr_SetFromErrnoWithFilename(PyExc_OSError, e.what());
+    } catch (const gc::InvalidInput& e) {
+        PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const std::bad_alloc&) {
+        PyErr_NoMemory();
+    } catch (const std::exception& e) {
+        PyErr_Format(PyExc_RuntimeError, "s2cover: unexpected C++ exception: %s", e.what());
+    } catch (...) {
+        PyErr_SetString(PyExc_RuntimeError, "s2cover: unknown C++ exception");
+    }
+    return nullptr;
+}
+// [end: exceptions]
+
+// [region: cell]
+static PyStructSequence_Field cell_fields[] = {
+    {"id", "the 64-bit S2 cell id"},
+    {"token", "the id as S2's compact hex token (trailing zeros dropped)"},
+    {"level", "0 (a cube face) to 30 (about 1 cm)"},
+    {"face", "the cube face, 0 to 5"},
+    {"vertices", "the four corners as (lat, lng) in degrees, counter-clockwise"},
+    {nullptr, nullptr},
+};
+
+static PyStructSequence_Desc cell_desc = {
+    "s2cover.Cell",
+    "One cell of a covering: cover_geojson(..., only_id=False) returns these.",
+    cell_fields,
+    5,
+};
+
+static PyObject* new_cell(PyTypeObject* type, const gc::CellInfo& info) {
+    PyObject* cell = PyStructSequence_New(type);
+    if (cell == nullptr) return nullptr;
+    PyObject* items[5] = {
+        PyLong_FromUnsignedLongLong(info.id),
+        PyUnicode_FromStringAndSize(info.token.data(), static_cast<Py_ssize_t>(info.token.size())),
+        PyLong_FromLong(info.level),
+        PyLong_FromLong(info.face),
+        Py_BuildValue("((dd)(dd)(dd)(dd))",
+                      info.vertex_lat[0], info.vertex_lng[0], info.vertex_lat[1], info.vertex_lng[1],
+                      info.vertex_lat[2], info.vertex_lng[2], info.vertex_lat[3], info.vertex_lng[3]),
+    };
+    bool ok = true;
+    for (int i = 0; i < 5; ++i) {
+        if (items[i] == nullptr) ok = false;
+        PyStructSequence_SetItem(cell, i, items[i]);   // steals; NULL slots are fine to free
+    }
+    if (!ok) {
+        Py_DECREF(cell);
+        return nullptr;
+    }
+    return cell;
+}
+// [end: cell]
+
+// [region: cover_geojson]
+PyDoc_STRVAR(cover_geojson_doc,
+"cover_geojson(path, only_id=True, max_cells=4096, min_level=0, max_level=30, level_mod=1)\n"
+"--\n\n"
+"The Google S2 covering of the polygons in the GeoJSON file at path.\n\n"
+"Reads Polygon, MultiPolygon, Feature, FeatureCollection and GeometryCollection\n"
+"objects (positions are [longitude, latitude]), unites every polygon found and\n"
+"returns the cells S2RegionCoverer chooses to cover that region:\n"
+"only_id   -- True: a list of int cell ids; False: a list of Cell records\n"
+"             (id, token, level, face, vertices)\n"
+"max_cells -- at most this many cells (S2 may return more when min_level or\n"
+"             level_mod forbid larger cells)\n"
+"min_level -- no cell larger than this level (0 = a whole cube face)\n"
+"max_level -- no cell smaller than this level (30 = about 1 cm)\n"
+"level_mod -- use only levels where (level - min_level) is a multiple of this:\n"
+"             1, 2 or 3, branching factors of 4, 16 or 64.\n\n"
+"Raises OSError if the file cannot be read and ValueError for bad JSON, an\n"
+"invalid polygon or a parameter out of range. The GIL is released while the\n"
+"file is read and covered.");
+
+static PyObject* cover_geojson(PyObject* module, PyObject* args, PyObject* kwargs) {
+    // PyArg_ParseTupleAndKeywords takes char** (char* const* from 3.13): C++
+    // will not turn string literals into char*, hence the const_cast.
+    static const char* keywords[] = {"path", "only_id", "max_cells", "min_level",
+                                     "max_level", "level_mod", nullptr};
+    PyObject* path_bytes = nullptr;   // str, bytes or os.PathLike, encoded for the OS
+    int only_id = 1;
+    gc::CoverOptions options;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|piiii:cover_geojson",
+                                     const_cast<char**>(keywords),
+                                     PyUnicode_FSConverter, &path_bytes, &only_id,
+                                     &options.max_cells, &options.min_level,
+                                     &options.max_level, &options.level_mod))
+        return nullptr;
+    const std::string path(PyBytes_AS_STRING(path_bytes), PyBytes_GET_SIZE(path_bytes));
+    Py_DECREF(path_bytes);
+
+    std::vector<S2CellId> cells;
+    std::vector<gc::CellInfo> infos;
+    std::exception_ptr failure;
+    // No Python object is touched in here: the block only uses C++ values.
+    Py_BEGIN_ALLOW_THREADS
+    try {
+        cells = gc::cover_file(path, options);
+        if (!only_id) {
+            infos.reserve(cells.size());
+            for (S2CellId cell : cells) infos.push_back(gc::describe(cell));
+        }
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    Py_END_ALLOW_THREADS
+    if (failure) return raise_python_error(failure);
+
+    PyObject* result = PyList_New(static_cast<Py_ssize_t>(cells.size()));
+    if (result == nullptr) return nullptr;
+    PyTypeObject* cell_type = get_state(module)->cell_type;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        PyObject* item = only_id ? PyLong_FromUnsignedLongLong(cells[i].id())
+                                 : new_cell(cell_type, infos[i]);
+        if (item == nullptr) {
+            Py_DECREF(result);
+            return nullptr;
+        }
+        PyList_SET_ITEM(result, static_cast<Py_ssize_t>(i), item);
+    }
+    return result;
+}
+// [end: cover_geojson]
+
+// [region: cell_id]
+PyDoc_STRVAR(cell_id_doc,
+"cell_id(lat, lng, level)\n"
+"--\n\n"
+"The id of the S2 cell at level (0..30) that holds the point (degrees).");
+
+// METH_FASTCALL: the arguments arrive as a C array, no tuple is built. This is
+// the function the lesson calls a million times to measure the cost of a call.
+static PyObject* cell_id(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "cell_id() takes 3 arguments (lat, lng, level), %zd given",
+                     nargs);
+        return nullptr;
+    }
+    const double lat = PyFloat_AsDouble(args[0]);
+    if (lat == -1.0 && PyErr_Occurred()) return nullptr;
+    const double lng = PyFloat_AsDouble(args[1]);
+    if (lng == -1.0 && PyErr_Occurred()) return nullptr;
+    const long level_arg = PyLong_AsLong(args[2]);
+    if (level_arg == -1 && PyErr_Occurred()) return nullptr;
+    // Out of int's range is out of 0..30 too: let the kernel's check report it.
+    const int level = (level_arg < 0 || level_arg > 30) ? -1 : static_cast<int>(level_arg);
+    try {
+        return PyLong_FromUnsignedLongLong(gc::cell_id_at(lat, lng, level));
+    } catch (...) {
+        return raise_python_error(std::current_exception());
+    }
+}
+// [end: cell_id]
+
+// [region: module]
+static PyMethodDef s2cover_methods[] = {
+    {"cover_geojson", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(cover_geojson)),
+     METH_VARARGS | METH_KEYWORDS, cover_geojson_doc},
+    {"cell_id", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(cell_id)),
+     METH_FASTCALL, cell_id_doc},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+static int s2cover_exec(PyObject* module) {
+    s2cover_state* state = get_state(module);
+    state->cell_type = PyStructSequence_NewType(&cell_desc);
+    if (state->cell_type == nullptr) return -1;
+    // AddObjectRef adds a reference of its own: the state keeps the one NewType gave.
+    return PyModule_AddObjectRef(module, "Cell", reinterpret_cast<PyObject*>(state->cell_type));
+}
+
+static int s2cover_traverse(PyObject* module, visitproc visit, void* arg) {
+    Py_VISIT(get_state(module)->cell_type);
+    return 0;
+}
+
+static int s2cover_clear(PyObject* module) {
+    Py_CLEAR(get_state(module)->cell_type);
+    return 0;
+}
+
+static void s2cover_free(void* module) {
+    s2cover_clear(static_cast<PyObject*>(module));
+}
+
+static PyModuleDef_Slot s2cover_slots[] = {
+    {Py_mod_exec, reinterpret_cast<void*>(s2cover_exec)},
+    {0, nullptr},
+};
+
+static PyModuleDef s2cover_module = {
+    PyModuleDef_HEAD_INIT,
+    "s2cover",
+    "Google S2 coverings of GeoJSON polygons (C++, hand-written CPython C API).",
+    sizeof(s2cover_state),
+    s2cover_methods,
+    s2cover_slots,
+    s2cover_traverse,
+    s2cover_clear,
+    s2cover_free,
+};
+
+// PyMODINIT_FUNC expands to extern "C" in C++: the interpreter looks the
+// function up by its plain C name, which C++ name mangling would otherwise
+// turn into something like _Z12PyInit_s2coverv.
+PyMODINIT_FUNC PyInit_s2cover(void) {
+    return PyModuleDef_Init(&s2cover_module);
+}
+// [end: module]

@@ -1,0 +1,66 @@
+// s2cover_pybind: the same binding as s2cover.cpp, written with pybind11.
+// Same kernel (geojson_cover.cpp), same signature, same errors: the lesson
+// compares the two files line by line and measures what each call costs.
+#include <cerrno>
+#include <cstdint>
+#include <exception>
+#include <vector>
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include "geojson_cover.hpp"
+
+namespace gc = geojson_cover;
+namespace py = pybind11;
+
+static py::list cover_geojson(const std::filesystem::path& path, bool only_id,
+                              const gc::CoverOptions& options) {
+    std::vector<S2CellId> cells;
+    {
+        py::gil_scoped_release without_gil;   // reacquired when this block ends, also by an exception
+        cells = gc::cover_file(path.string(), options);
+    }
+    py::list result;
+    for (S2CellId cell : cells) {
+        if (only_id) {
+            result.append(cell.id());
+            continue;
+        }
+        const gc::CellInfo c = gc::describe(cell);
+        py::tuple vertices = py::make_tuple(
+            py::make_tuple(c.vertex_lat[0], c.vertex_lng[0]), py::make_tuple(c.vertex_lat[1], c.vertex_lng[1]),
+            py::make_tuple(c.vertex_lat[2], c.vertex_lng[2]), py::make_tuple(c.vertex_lat[3], c.vertex_lng[3]));
+        result.append(py::make_tuple(c.id, c.token, c.level, c.face, vertices));
+    }
+    return result;
+}
+
+PYBIND11_MODULE(s2cover_pybind, m) {
+    m.doc() = "Google S2 coverings of GeoJSON polygons (C++, pybind11).";
+
+    // pybind11 already maps std::invalid_argument (InvalidInput's base) to
+    // ValueError; FileError needs a translator to become the right OSError.
+    py::register_exception_translator([](std::exception_ptr failure) {
+        try {
+            if (failure) std::rethrow_exception(failure);
+        } catch (const gc::FileError& e) {
+            errno = e.errno_value();
+            PyErr_SetFromErrnoWithFilename(PyExc_OSError, e.what());
+        }
+    });
+
+    m.def("cover_geojson",
+          [](const std::filesystem::path& path, bool only_id, int max_cells, int min_level,
+             int max_level, int level_mod) {
+              return cover_geojson(path, only_id, {max_cells, min_level, max_level, level_mod});
+          },
+          py::arg("path"), py::arg("only_id") = true, py::arg("max_cells") = 4096,
+          py::arg("min_level") = 0, py::arg("max_level") = 30, py::arg("level_mod") = 1,
+          "The S2 covering of the polygons in a GeoJSON file (see s2cover.cover_geojson).\n"
+          "Cells come as (id, token, level, face, vertices) tuples when only_id is False.");
+
+    m.def("cell_id", &gc::cell_id_at, py::arg("lat"), py::arg("lng"), py::arg("level"),
+          "The id of the S2 cell at level (0..30) that holds the point (degrees).");
+}
