@@ -210,6 +210,8 @@ std::unique_ptr<S2Polygon> unite(Polygons polygons) {
 
 std::vector<S2CellId> cover_text(const std::string& text, const CoverOptions& options) {
     check_options(options);
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw InvalidInput("the file holds no JSON: it is empty or only whitespace");
     json document;
     try {
         document = json::parse(text);
