@@ -6,7 +6,10 @@
 # For each extension: rebuild it with -fsanitize=address into build/asan/lib/NAME
 # (the in-place build is left alone), put that folder first on sys.path, preload
 # libasan into the interpreter (Python itself is not built with ASan) and set
-# PYTHONMALLOC=malloc so every Python object is a malloc() ASan can see. Then:
+# PYTHONMALLOC=malloc so every Python object is a malloc() ASan can see. For a
+# C++ extension libstdc++ is preloaded too: ASan intercepts __cxa_throw, and an
+# interceptor for a library loaded only later (when the extension is imported)
+# finds no real function to call and stops the process at the first throw. Then:
 #   - a memory error (overflow, use after free, ...) aborts the test run: fail;
 #   - at exit LeakSanitizer lists unfreed blocks with the stack that allocated
 #     them. The interpreter leaves many of its own at exit, so only a leak whose
@@ -21,6 +24,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 py=$root/.venv/bin/python
 libasan=$(gcc -print-file-name=libasan.so)
+libstdcxx=$(gcc -print-file-name=libstdc++.so.6)
 asan=$root/build/asan
 failed=()
 
@@ -35,7 +39,7 @@ for ext in "$@"; do
         LDFLAGS="-fsanitize=address" \
         "$py" setup.py --quiet build_ext --force --build-lib "$lib" --build-temp "$asan/temp/$ext")
 
-    export PYTHONPATH=$lib PYTHONMALLOC=malloc LD_PRELOAD=$libasan
+    export PYTHONPATH=$lib PYTHONMALLOC=malloc LD_PRELOAD="$libasan $libstdcxx"
     export ASAN_OPTIONS="detect_leaks=1:log_path=$logs/asan:abort_on_error=0:halt_on_error=1"
     export LSAN_OPTIONS="exitcode=0"      # leaks are judged below, not by the exit code
     # Prove the tests will see the sanitized build, not the in-place one.
@@ -49,7 +53,13 @@ for so in [*lib.glob("*.cpython-*.so"), *lib.glob("*.abi3.so")]:
 EOF
     echo "== memcheck $ext: running its tests"
     test_status=0
-    "$py" -m pytest -q -p no:cacheprovider "$src/tests" || test_status=$?
+    # The JUnit report is written only when pytest finishes: a process that ASan
+    # stopped (its exit code is LSAN_OPTIONS' 0) leaves none, and fails below.
+    "$py" -m pytest -q -p no:cacheprovider --junitxml="$logs/junit.xml" "$src/tests" || test_status=$?
+    if [ ! -s "$logs/junit.xml" ]; then
+        echo "== memcheck $ext: the test run did not finish"
+        test_status=99
+    fi
     unset PYTHONPATH PYTHONMALLOC LD_PRELOAD ASAN_OPTIONS LSAN_OPTIONS
 
     # Split the reports into leak records; keep those that name the extension.
