@@ -24,7 +24,7 @@ def show_source(path, region=None, language=None):
             raise ValueError(f"no region {region!r} in {path}")
         text = match.group(1)
     if language is None:
-        language = {".c": "c", ".h": "c", ".py": "python", ".cpp": "cpp"}.get(pathlib.Path(path).suffix, "text")
+        language = {".c": "c", ".h": "c", ".py": "python", ".cpp": "cpp", ".hpp": "cpp"}.get(pathlib.Path(path).suffix, "text")
     return Code(text.rstrip("\n"), language=language)
 
 

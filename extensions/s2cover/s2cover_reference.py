@@ -8,6 +8,7 @@ polygons united) but handles only valid input: the bindings' S2 is built with
 its debug checks, so an invalid ring would abort the process.
 """
 import json
+import math
 
 import s2geometry as s2
 
@@ -92,3 +93,22 @@ def cell_record(cell_id):
         v = s2.S2LatLng(cell.GetVertex(k))
         vertices.append((v.lat().degrees(), v.lng().degrees()))
     return (cid.id(), cid.ToToken(), cid.level(), cid.face(), tuple(vertices))
+
+
+def star_ring(vertices, lat=33.6, lng=-101.8, radius=0.3):
+    """A closed GeoJSON ring of many vertices with a wavy outline (no self-crossing:
+    one vertex per angle). The lesson and the benchmark cover it to have a
+    boundary as detailed as a real county's."""
+    ring = []
+    for k in range(vertices):
+        angle = 2 * math.pi * k / vertices
+        r = radius * (1 + 0.15 * math.sin(7 * angle) + 0.04 * math.sin(61 * angle))
+        ring.append([lng + r * math.cos(angle) / math.cos(math.radians(lat)), lat + r * math.sin(angle)])
+    return ring + [ring[0]]
+
+
+def write_polygon(path, *rings):
+    """Write a GeoJSON Polygon of the given rings to path; return path."""
+    with open(path, "w") as f:
+        json.dump({"type": "Polygon", "coordinates": list(rings)}, f)
+    return path

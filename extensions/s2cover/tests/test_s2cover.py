@@ -4,6 +4,8 @@ import json
 import math
 import os
 import pathlib
+import signal
+import subprocess
 import threading
 import time
 import tracemalloc
@@ -429,3 +431,17 @@ def test_repeated_calls_do_not_grow_memory(tmp_path):
     # C++ allocations too (tracemalloc does not see them): a leaked polygon per
     # call would be megabytes.
     assert rss_grown < 4 * 2**20, f"resident memory: {rss_grown / 2**20:.1f} MiB more"
+
+
+# ---- why S2Debug::DISABLE ----
+
+def test_debian_libs2_aborts_on_an_invalid_loop_built_with_default_options(tmp_path):
+    """debug_checks_demo.cpp builds a bow tie with S2's defaults: the process aborts.
+    s2cover, given the same bow tie, raises ValueError (test_bad_documents)."""
+    source = pathlib.Path(__file__).parent.parent / "debug_checks_demo.cpp"
+    program = tmp_path / "demo"
+    subprocess.run(["g++", "-std=c++17", str(source), "-ls2", "-o", str(program)], check=True)
+    run = subprocess.run([str(program)], capture_output=True, text=True)
+    assert run.returncode == -signal.SIGABRT
+    assert "Edge 0 crosses edge 2" in run.stderr and "Check failed: IsValid()" in run.stderr
+    assert "built a loop" not in run.stdout
