@@ -88,6 +88,7 @@ S2LatLng position(const json& p, const std::string& where) {
     return S2LatLng::FromDegrees(lat, lng);
 }
 
+// [region: make_loop]
 std::unique_ptr<S2Loop> make_loop(const json& ring, const std::string& where) {
     if (!ring.is_array())
         throw InvalidInput(where + ": a ring is an array of positions, got " + ring.type_name());
@@ -116,6 +117,8 @@ std::unique_ptr<S2Loop> make_loop(const json& ring, const std::string& where) {
     loop->Normalize();
     return loop;
 }
+
+// [end: make_loop]
 
 std::unique_ptr<S2Polygon> make_polygon(const json& rings, const std::string& where) {
     if (!rings.is_array() || rings.empty())
@@ -181,6 +184,7 @@ void collect(const json& object, const std::string& where, Polygons& out, int de
     }
 }
 
+// [region: unite]
 // The union of all polygons. Putting every loop into one S2Polygon instead
 // would be wrong where polygons overlap: the nesting rule would read the
 // overlap as a hole (an XOR, not a union).
@@ -206,8 +210,11 @@ std::unique_ptr<S2Polygon> unite(Polygons polygons) {
     return result;
 }
 
+// [end: unite]
+
 }  // namespace
 
+// [region: cover_text]
 std::vector<S2CellId> cover_text(const std::string& text, const CoverOptions& options) {
     check_options(options);
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -232,6 +239,8 @@ std::vector<S2CellId> cover_text(const std::string& text, const CoverOptions& op
     coverer.GetCovering(*region, &cells);
     return cells;
 }
+
+// [end: cover_text]
 
 std::vector<S2CellId> cover_file(const std::string& path, const CoverOptions& options) {
     check_options(options);     // before touching the file: bad arguments first

@@ -60,8 +60,8 @@ void check_options(const CoverOptions& options);
 // MultiPolygon, Feature, FeatureCollection and GeometryCollection.
 std::vector<S2CellId> cover_file(const std::string& path, const CoverOptions& options);
 
-// The same for GeoJSON text already in memory (the tests and the notebook use
-// it for small examples; cover_file is read_file + this).
+// The same for GeoJSON text already in memory: cover_file reads the file and
+// calls this.
 std::vector<S2CellId> cover_text(const std::string& text, const CoverOptions& options);
 
 CellInfo describe(S2CellId id);
