@@ -1,0 +1,324 @@
+"""Every lesson as a student meets it: run in JupyterLab, in a real browser.
+
+A notebook can pass nbval and still be broken in the Lab (the course kernel not
+selected, a figure or an annotation that does not render, a path that works
+only from the repository root). This module starts JupyterLab on a free
+loopback port with a random token, drives Debian's Chromium headless through
+Playwright, and for every notebook: opens it, checks the course kernel is the
+one selected, clears it and runs all cells, waits for every cell to finish,
+then checks what the Lab shows:
+  - no error output, except in cells tagged `raises-exception`;
+  - every text output equal to the stored one, after the same masking nbval
+    applies (tests/nbval-sanitize.cfg), cells marked NBVAL_IGNORE_OUTPUT aside;
+  - every figure rendered as a loaded image, every Cython annotation rendered;
+  - a screenshot in build/screenshots/.
+Notebooks run one at a time, as a student runs them. JupyterLab is stopped
+by its pid at the end, also on failure; the notebooks on disk are not changed
+(autosave is off, and the test checks it).
+"""
+import configparser
+import hashlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nbformat
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NOTEBOOKS = sorted(name for name in os.listdir(os.path.join(ROOT, "notebooks"))
+                   if re.match(r"\d\d-.*\.ipynb$", name)
+                   and os.environ.get("LAB_ONLY", "") in name)   # LAB_ONLY=04: one lesson
+CHROMIUM = "/usr/bin/chromium"
+KERNEL = "pyext-lessons"
+KERNEL_DISPLAY = "Python 3 (pyext-lessons)"
+SCREENSHOTS = os.path.join(ROOT, "build", "screenshots")
+PARALLEL = 1
+TIMEOUT_PER_NOTEBOOK = 900   # seconds
+
+
+def browser_missing():
+    """Why the check cannot run here, or None."""
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} not found: install Debian's package chromium (make setup does, as root)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing: run make setup"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = browser_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser check cannot run in CI: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox"] if os.geteuid() == 0 else [])
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_settings(folder):
+    """User settings for this Lab only: no news or update popups, no autosave
+    (the run must not rewrite the lessons), every cell in the DOM."""
+    settings = {
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+            {"fetchNews": "false", "checkForUpdates": False},
+        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    }
+    for name, values in settings.items():
+        path = os.path.join(folder, *name.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            json.dump(values, f)
+
+
+@pytest.fixture(scope="module")
+def lab(browser, tmp_path_factory):
+    """JupyterLab serving notebooks/, started for this module and stopped by its pid."""
+    state = tmp_path_factory.mktemp("lab")
+    write_settings(state / "settings")
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"))
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+               f"--port={port}", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={os.path.join(ROOT, 'notebooks')}",
+               "--LabApp.expose_app_in_browser=True", "--ServerApp.port_retries=0"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = open(state / "lab.log", "w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start: see {state / 'lab.log'}")
+                time.sleep(0.5)
+        yield url, token
+    finally:
+        # SIGTERM: the server shuts its kernels down and exits; then make sure.
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+# ---- what the Lab shows, read through the application object ----
+
+OPEN = """async (path) => {
+    const app = window.jupyterapp;
+    await app.restored;
+    const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+    await widget.context.ready;
+    await widget.sessionContext.ready;
+    window.lesson = widget;
+    await app.commands.execute('notebook:clear-all-cell-outputs');
+    const cells = widget.content.model.cells;        // stored prompt numbers too
+    for (let i = 0; i < cells.length; i++)
+        if (cells.get(i).type === 'code') cells.get(i).executionCount = null;
+    return {kernel: widget.sessionContext.session.kernel.name,
+            display: widget.sessionContext.kernelDisplayName};
+}"""
+
+# Started, not awaited: the page is polled while the kernel works.
+RUN_ALL = """() => {
+    window.ran = null;
+    window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+        ok => { window.ran = ok ? 'ok' : 'stopped'; }, error => { window.ran = String(error); });
+}"""
+
+SHUTDOWN = "async () => { await window.lesson.sessionContext.shutdown(); }"
+
+PROGRESS = """() => {
+    const widget = window.lesson;
+    const cells = widget.content.model.cells;
+    let code = 0, done = 0, errors = 0;
+    for (let i = 0; i < cells.length; i++) {
+        const cell = cells.get(i);
+        if (cell.type !== 'code') continue;
+        code += 1;
+        if (cell.executionCount !== null) done += 1;
+        for (const output of cell.outputs.toJSON())
+            if (output.output_type === 'error') errors += 1;
+    }
+    return {ran: window.ran, code, done, errors, status: widget.sessionContext.session.kernel.status,
+            prompts: Array.from(widget.node.querySelectorAll('.jp-InputArea-prompt'))
+                          .filter(p => p.textContent.includes('*')).length};
+}"""
+
+RESULT = """() => {
+    const widget = window.lesson;
+    const node = widget.node;
+    const images = Array.from(node.querySelectorAll('.jp-RenderedImage img'));
+    const annotations = Array.from(node.querySelectorAll('.jp-RenderedHTMLCommon'))
+        .filter(html => html.textContent.includes('Generated by Cython') && html.querySelector('pre.cython'));
+    return {notebook: widget.content.model.toJSON(),
+            images: images.length,
+            images_loaded: images.filter(img => img.complete && img.naturalWidth > 0).length,
+            annotations: annotations.length,
+            dirty: widget.context.model.dirty};
+}"""
+
+
+# The screenshot shows the lesson's start, as a student first sees it.
+TO_TOP = """() => {
+    window.jupyterapp.shell.collapseLeft();
+    for (const panel of window.lesson.node.querySelectorAll('.jp-WindowedPanel-outer')) panel.scrollTop = 0;
+}"""
+
+
+def sanitizers():
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(os.path.join(ROOT, "tests", "nbval-sanitize.cfg"))
+    return [(re.compile(config[s]["regex"]), config[s]["replace"]) for s in config.sections()]
+
+
+def text_outputs(cell, masks):
+    """What nbval compares, reduced to text: streams joined by name, then the
+    text/plain of results and displays, each masked."""
+    streams, texts = {}, []
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "stream":
+            streams[output["name"]] = streams.get(output["name"], "") + "".join(output["text"])
+        elif output["output_type"] in ("execute_result", "display_data"):
+            texts.append("".join(output.get("data", {}).get("text/plain", "")))
+    result = [f"{name}: {text}" for name, text in sorted(streams.items())] + texts
+    for regex, replace in masks:
+        result = [regex.sub(replace, text) for text in result]
+    return result
+
+
+def run_notebooks(browser, url, token):
+    """Run every notebook, PARALLEL at a time; return {name: result or exception}."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pending, active, results = list(NOTEBOOKS), {}, {}
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    while pending or active:
+        while pending and len(active) < PARALLEL:
+            name = pending.pop(0)
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            try:
+                # ?reset: a fresh workspace, so the Lab does not reopen (and start
+                # kernels for) the lessons of earlier pages
+                page.goto(f"{url}/lab?reset&token={token}")
+                page.wait_for_function("() => window.jupyterapp !== undefined")
+                kernel = page.evaluate(OPEN, name)
+                page.evaluate(RUN_ALL)
+                active[name] = (page, kernel, time.monotonic())
+            except Exception as error:          # reported by the test of this notebook
+                results[name] = error
+                page.close()
+        time.sleep(1)
+        for name, (page, kernel, started) in list(active.items()):
+            try:
+                progress = page.evaluate(PROGRESS)
+                finished = progress["ran"] is not None and progress["status"] == "idle"
+                if not finished:
+                    if time.monotonic() - started > TIMEOUT_PER_NOTEBOOK:
+                        raise TimeoutError(f"{name}: not finished after {TIMEOUT_PER_NOTEBOOK} s: {progress}")
+                    continue
+                page.wait_for_timeout(500)          # let the last outputs render
+                result = page.evaluate(RESULT)
+                page.evaluate(TO_TOP)
+                result.update(kernel=kernel, seconds=time.monotonic() - started, progress=progress)
+                page.screenshot(path=os.path.join(SCREENSHOTS, name.replace(".ipynb", ".png")))
+                results[name] = result
+                page.evaluate(SHUTDOWN)
+            except Exception as error:
+                results[name] = error
+            del active[name]
+            page.close()
+    context.close()
+    return results
+
+
+def digest_notebooks():
+    digest = hashlib.sha256()
+    for name in NOTEBOOKS:
+        with open(os.path.join(ROOT, "notebooks", name), "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def lab_results(browser, lab):
+    before = digest_notebooks()
+    start = time.monotonic()
+    results = run_notebooks(browser, *lab)
+    print(f"\nbrowser check: {len(NOTEBOOKS)} notebooks in {time.monotonic() - start:.0f} s "
+          f"(screenshots in {os.path.relpath(SCREENSHOTS, ROOT)}/)")
+    results["__unchanged__"] = digest_notebooks() == before
+    return results
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_lesson_runs_in_jupyterlab(lab_results, name):
+    result = lab_results[name]
+    if isinstance(result, Exception):
+        raise result
+    assert result["kernel"] == {"kernel": KERNEL, "display": KERNEL_DISPLAY}
+    ran = nbformat.from_dict(result["notebook"])
+    stored = nbformat.read(os.path.join(ROOT, "notebooks", name), as_version=4)
+
+    # No errors, except where a cell says it raises.
+    for cell in ran.cells:
+        if cell.cell_type == "code" and "raises-exception" not in cell.metadata.get("tags", []):
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            assert not errors, f"{name}: error in cell\n{cell.source[:300]}\n{errors[0].ename}: {errors[0].evalue}"
+    assert result["progress"]["ran"] == "ok"
+    assert result["progress"]["done"] == result["progress"]["code"] and result["progress"]["prompts"] == 0
+
+    # The same text as the stored outputs, masked as nbval masks them.
+    masks = sanitizers()
+    stored_code = [c for c in stored.cells if c.cell_type == "code"]
+    ran_code = [c for c in ran.cells if c.cell_type == "code"]
+    assert len(ran_code) == len(stored_code)
+    for mine, theirs in zip(ran_code, stored_code):
+        if "NBVAL_IGNORE_OUTPUT" in theirs.source:
+            continue
+        assert text_outputs(mine, masks) == text_outputs(theirs, masks), \
+            f"{name}: output differs in the Lab for cell\n{theirs.source[:300]}"
+
+    # Figures are images the browser loaded; Cython annotations are rendered HTML.
+    figures = sum("image/png" in o.get("data", {}) for c in stored_code for o in c.outputs)
+    annotations = sum("Generated by Cython" in o.get("data", {}).get("text/html", "")
+                      for c in stored_code for o in c.outputs)
+    assert result["images"] == result["images_loaded"] == figures, result
+    assert result["annotations"] == annotations
+    assert os.path.getsize(os.path.join(SCREENSHOTS, name.replace(".ipynb", ".png"))) > 10_000
+
+
+def test_the_lab_changed_no_notebook_on_disk(lab_results):
+    assert lab_results["__unchanged__"]
