@@ -1,14 +1,18 @@
 """Checks of the repository itself: the README lists the notebooks, every extension is complete."""
+import importlib.util
 import pathlib
 import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def test_readme_contents_match_the_notebooks():
+def test_readme_contents_are_generated_from_the_notebooks():
+    spec = importlib.util.spec_from_file_location("contents", ROOT / "tools/contents.py")
+    contents = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(contents)
     readme = (ROOT / "README.md").read_text()
-    contents = readme.split("<!-- contents:")[1].split("<!-- end of contents -->")[0]
-    listed = re.findall(r"\]\((notebooks/[^)]+\.ipynb)\)", contents)
+    assert readme == contents.readme_with_table(readme), "run: python tools/contents.py --write"
+    listed = re.findall(r"\]\((notebooks/[^)]+\.ipynb)\)", contents.table())
     on_disk = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("*.ipynb"))
     assert listed == on_disk
 
