@@ -30,13 +30,13 @@ def run(quick, measure):
                      "pb": measure(lambda: pb.deviceapps_xwrite_pb(records, pb_path, level))}
             read = {"Python (protobuf upb)": measure(lambda: sum(1 for _ in ref.python_read(pb_path))),
                     "pb": measure(lambda: sum(1 for _ in pb.deviceapps_xread_pb(pb_path)))}
-            peer = None
+            limit = None
             if level:
                 compressed = zlib.compress(raw, level, wbits=31)
                 write["zlib alone (floor)"] = measure(lambda: zlib.compress(raw, level, wbits=31))
                 read["zlib alone (floor)"] = measure(lambda: zlib.decompress(compressed, wbits=31))
-                peer = "zlib alone (floor)"
+                limit = "zlib alone (floor)"
             for verb, seconds in (("write", write), ("read", read)):
                 results.append({"workload": f"pb {verb} {n:,} records, {stage}", "baseline": "Python (protobuf upb)",
-                                "peer": peer, "seconds": seconds, "items": n})
+                                "peer": None, "limit": limit, "seconds": seconds, "items": n})
     return results
