@@ -12,7 +12,7 @@ then checks what the Lab shows:
     applies (tests/nbval-sanitize.cfg), cells marked NBVAL_IGNORE_OUTPUT aside;
   - every figure rendered as a loaded image, every Cython annotation rendered;
   - a screenshot in build/screenshots/.
-Notebooks run one at a time, as a student runs them. JupyterLab is stopped
+Two lessons run at a time, each in its own browser window. JupyterLab is stopped
 by its pid at the end, also on failure; the notebooks on disk are not changed
 (autosave is off, and the test checks it).
 """
@@ -40,7 +40,7 @@ CHROMIUM = "/usr/bin/chromium"
 KERNEL = "pyext-lessons"
 KERNEL_DISPLAY = "Python 3 (pyext-lessons)"
 SCREENSHOTS = os.path.join(ROOT, "build", "screenshots")
-PARALLEL = 1
+PARALLEL = 2
 TIMEOUT_PER_NOTEBOOK = 900   # seconds
 
 
@@ -221,13 +221,14 @@ def text_outputs(cell, masks):
 
 def run_notebooks(browser, url, token):
     """Run every notebook, PARALLEL at a time; return {name: result or exception}."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pending, active, results = list(NOTEBOOKS), {}, {}
     os.makedirs(SCREENSHOTS, exist_ok=True)
     while pending or active:
         while pending and len(active) < PARALLEL:
             name = pending.pop(0)
-            page = context.new_page()
+            # A context (a window) per lesson: tabs of one window in the
+            # background stop rendering, and the Lab with them.
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             page.set_default_timeout(120_000)
             try:
                 # ?reset: a fresh workspace, so the Lab does not reopen (and start
@@ -239,7 +240,7 @@ def run_notebooks(browser, url, token):
                 active[name] = (page, kernel, time.monotonic())
             except Exception as error:          # reported by the test of this notebook
                 results[name] = error
-                page.close()
+                page.context.close()
         time.sleep(1)
         for name, (page, kernel, started) in list(active.items()):
             try:
@@ -259,8 +260,7 @@ def run_notebooks(browser, url, token):
             except Exception as error:
                 results[name] = error
             del active[name]
-            page.close()
-    context.close()
+            page.context.close()
     return results
 
 

@@ -392,9 +392,10 @@ def test_other_threads_run_during_the_call(tmp_path):
         ticker.join()
         inside = [t for t in ticks if start <= t <= end]
         # The GIL held for the whole call would leave the ticker at most the first
-        # switch interval (5 ms); released, it runs from start to end.
+        # switch interval (5 ms, a few percent of the call); released, it runs
+        # from start to end, unless other processes take the CPU (half is plenty).
         share = (inside[-1] - inside[0]) / (end - start) if len(inside) > 1 else 0.0
-        assert end - start > 0.05 and share > 0.8, (module.__name__, end - start, share)
+        assert end - start > 0.05 and share > 0.5, (module.__name__, end - start, share)
 
 
 # ---- memory ----
@@ -429,8 +430,10 @@ def test_repeated_calls_do_not_grow_memory(tmp_path):
     rss_grown = resident_bytes() - rss_before
     assert grown < 20_000, f"Python allocations: {grown} bytes more after 1,000 rounds"
     # C++ allocations too (tracemalloc does not see them): a leaked polygon per
-    # call would be megabytes.
-    assert rss_grown < 4 * 2**20, f"resident memory: {rss_grown / 2**20:.1f} MiB more"
+    # call would be megabytes. Not under AddressSanitizer (make memcheck), whose
+    # quarantine keeps freed memory resident on purpose; LeakSanitizer checks there.
+    if "libasan" not in os.environ.get("LD_PRELOAD", ""):
+        assert rss_grown < 4 * 2**20, f"resident memory: {rss_grown / 2**20:.1f} MiB more"
 
 
 # ---- why S2Debug::DISABLE ----
