@@ -86,16 +86,19 @@ def compiler():
 
 
 def spread_of_a_fixed_loop(runs=9):
-    """(max - min) / min of a fixed pure-Python loop timed `runs` times: on a quiet
-    machine a few percent; more means other work shared the CPU."""
+    """How far the median of `runs` timings of a fixed pure-Python loop lies above
+    the fastest: on a quiet machine a few percent; more means other work shared
+    the CPU (the median, not the slowest run, so one interruption is not noise)."""
     times = []
-    for _ in range(runs):
+    for run in range(runs + 1):
         start = time.perf_counter()
         total = 0
-        for i in range(300_000):
+        for i in range(1_000_000):
             total += i * i
-        times.append(time.perf_counter() - start)
-    return (max(times) - min(times)) / min(times)
+        if run:                    # the first run only warms up
+            times.append(time.perf_counter() - start)
+    times.sort()
+    return (times[len(times) // 2] - times[0]) / times[0]
 
 
 class Progress:
@@ -214,7 +217,8 @@ def main():
     header = [f"{cpu_model()}, {os.cpu_count()} cores",
               f"Python: {python_build()}",
               f"compiler: {compiler()}",
-              f"noise: a fixed loop's spread over 9 runs was {noise_before:.0%} before and {noise_after:.0%} after"
+              f"noise: a fixed loop's median over 9 runs was {noise_before:.0%} above its best before the run, "
+              f"{noise_after:.0%} after"
               f" -- {'noisy: other work shared the CPU, rerun on a quiet machine' if noise > 0.10 else 'quiet'}"]
     if args.quick:
         header.append("quick run: sizes too small for the ratios to mean anything")
