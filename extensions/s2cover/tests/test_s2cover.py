@@ -176,7 +176,7 @@ def test_an_empty_collection_has_an_empty_covering(tmp_path):
     assert s2cover.cover_geojson(path) == [] == s2cover_pybind.cover_geojson(path)
 
 
-def test_path_types(tmp_path):
+def test_path_types():
     expected = s2cover.cover_geojson(str(LUBBOCK), max_cells=10)
     assert s2cover.cover_geojson(LUBBOCK, max_cells=10) == expected               # os.PathLike
     assert s2cover.cover_geojson(os.fsencode(LUBBOCK), max_cells=10) == expected  # bytes
