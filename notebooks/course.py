@@ -4,8 +4,10 @@ Timings are printed in one format, "<label>: 12.3 ms", and ratios as "4.2x";
 tests/nbval-sanitize.cfg masks exactly these, so every other output of a
 notebook is compared exactly by `make test`.
 """
+import html
 import pathlib
 import re
+import textwrap
 import time
 
 from IPython.display import Code
@@ -13,19 +15,58 @@ from IPython.display import Code
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
+LANGUAGES = {".c": "c", ".h": "c", ".py": "python", ".cpp": "cpp", ".hpp": "cpp",
+             ".pyx": "cython", ".pxi": "cython", ".proto": "protobuf", ".lua": "lua"}
+
+
+def cut_region(text, region):
+    """The lines strictly between `[region: NAME]` and `[end: NAME]`, dedented.
+    Marker lines of other regions nested inside are left out: they are
+    bookkeeping for the lessons, not code."""
+    lines = text.splitlines()
+    start_marker, end_marker = f"[region: {region}]", f"[end: {region}]"
+    starts = [i for i, line in enumerate(lines) if start_marker in line]
+    ends = [i for i, line in enumerate(lines) if end_marker in line]
+    if len(starts) != 1 or len(ends) != 1 or ends[0] <= starts[0]:
+        raise ValueError(f"region {region!r} must be marked exactly once, start before end "
+                         f"(found {len(starts)} starts and {len(ends)} ends)")
+    body = [line for line in lines[starts[0] + 1:ends[0]]
+            if not re.search(r"\[(region|end): [^\]]+\]", line)]
+    if not any(line.strip() for line in body):
+        raise ValueError(f"region {region!r} is empty")
+    return textwrap.dedent("\n".join(body)), starts[0] + 2, ends[0]
+
+
+class Listing:
+    """A file of the repository, or one marked region of it, shown with its
+    path and line numbers so a reader can find it; the code shown is the code
+    built."""
+
+    def __init__(self, path, region=None, language=None):
+        self.path = path
+        text = (ROOT / path).read_text()
+        if region is None:
+            self.code = text.rstrip("\n")
+            self.where = f"{path}"
+        else:
+            self.code, first, last = cut_region(text, region)
+            self.where = f"{path}, lines {first}-{last}"
+        if not self.code.strip():
+            raise ValueError(f"{path} shows nothing")
+        self.language = language or LANGUAGES.get(pathlib.Path(path).suffix, "text")
+
+    def _repr_html_(self):
+        code = Code(self.code, language=self.language)._repr_html_()
+        return f'<div class="course-listing"><p><code>{html.escape(self.where)}</code></p>{code}</div>'
+
+    def __repr__(self):
+        return f"# {self.where}\n{self.code}"
+
+
 def show_source(path, region=None, language=None):
     """Display a file of the repository, or the part of it between the lines
-    `[region: NAME]` and `[end: NAME]`: the code shown is the code built."""
-    text = (ROOT / path).read_text()
-    if region is not None:
-        match = re.search(rf"^.*\[region: {re.escape(region)}\].*\n(.*?)^.*\[end: {re.escape(region)}\]",
-                          text, re.S | re.M)
-        if match is None:
-            raise ValueError(f"no region {region!r} in {path}")
-        text = match.group(1)
-    if language is None:
-        language = {".c": "c", ".h": "c", ".py": "python", ".cpp": "cpp", ".hpp": "cpp"}.get(pathlib.Path(path).suffix, "text")
-    return Code(text.rstrip("\n"), language=language)
+    `[region: NAME]` and `[end: NAME]`."""
+    return Listing(path, region, language)
 
 
 def best_time(fn, repeat=3):

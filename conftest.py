@@ -1,0 +1,47 @@
+"""nbval, made strict about what a student sees.
+
+nbval compares a cell's fresh outputs with its stored ones, so a blank output
+stored and re-run blank passes. Here every notebook cell that nbval runs must
+also have stored outputs that show something: no empty stream, no display or
+result whose text or HTML is blank (a code listing that lost its code). The
+check runs after the cell, so the kernel's state stays the same for the
+cells that follow.
+"""
+import html
+import re
+
+
+def blank_outputs(cell):
+    """Descriptions of the cell's stored outputs that show nothing."""
+    blank = []
+    for output in cell.get("outputs", []):
+        kind = output["output_type"]
+        if kind == "stream":
+            if not "".join(output["text"]).strip():
+                blank.append(f"an empty {output['name']} stream")
+        elif kind in ("execute_result", "display_data"):
+            data = output.get("data", {})
+            plain = data.get("text/plain")
+            if plain is not None and not "".join(plain).strip():
+                blank.append(f"a {kind} whose text/plain is empty")
+            page = data.get("text/html")
+            if page is not None:
+                page = re.sub(r"(?s)<style.*?</style>", "", "".join(page))
+                if not html.unescape(re.sub(r"<[^>]+>", "", page)).strip():
+                    blank.append(f"a {kind} whose HTML shows no text (an empty code listing?)")
+    return blank
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if type(item).__name__ == "IPyNbCell":
+            item.runtest = _checked(item, item.runtest)
+
+
+def _checked(item, runtest):
+    def run():
+        runtest()
+        blank = blank_outputs(item.cell)
+        if blank:
+            item.raise_cell_error("Stored output shows nothing", "; ".join(blank))
+    return run
