@@ -51,6 +51,7 @@ void check_options(const CoverOptions& o) {
 
 namespace {
 
+// [region: read_file]
 std::string read_file(const std::string& path) {
     std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
     if (!file) throw FileError(path, errno);
@@ -61,6 +62,7 @@ std::string read_file(const std::string& path) {
     if (std::ferror(file.get())) throw FileError(path, errno);   // e.g. EISDIR
     return text;
 }
+// [end: read_file]
 
 std::string at(const std::string& where, std::size_t index) {
     return where + "[" + std::to_string(index) + "]";
@@ -117,9 +119,9 @@ std::unique_ptr<S2Loop> make_loop(const json& ring, const std::string& where) {
     loop->Normalize();
     return loop;
 }
-
 // [end: make_loop]
 
+// [region: make_polygon]
 std::unique_ptr<S2Polygon> make_polygon(const json& rings, const std::string& where) {
     if (!rings.is_array() || rings.empty())
         throw InvalidInput(where + ": a polygon is a non-empty array of rings "
@@ -144,6 +146,7 @@ std::unique_ptr<S2Polygon> make_polygon(const json& rings, const std::string& wh
             throw InvalidInput(where + ": a hole lies inside another hole");
     return polygon;
 }
+// [end: make_polygon]
 
 void collect(const json& object, const std::string& where, Polygons& out, int depth) {
     if (depth > 64) throw InvalidInput(where + ": collections nested more than 64 deep");
@@ -186,8 +189,8 @@ void collect(const json& object, const std::string& where, Polygons& out, int de
 
 // [region: unite]
 // The union of all polygons. Putting every loop into one S2Polygon instead
-// would be wrong where polygons overlap: the nesting rule would read the
-// overlap as a hole (an XOR, not a union).
+// would not unite them: InitNested would read a polygon inside another as a
+// hole, and two that partly overlap as crossing loops, an invalid polygon.
 std::unique_ptr<S2Polygon> unite(Polygons polygons) {
     auto result = std::make_unique<S2Polygon>();
     result->set_s2debug_override(S2Debug::DISABLE);
@@ -209,7 +212,6 @@ std::unique_ptr<S2Polygon> unite(Polygons polygons) {
     }
     return result;
 }
-
 // [end: unite]
 
 }  // namespace
@@ -239,7 +241,6 @@ std::vector<S2CellId> cover_text(const std::string& text, const CoverOptions& op
     coverer.GetCovering(*region, &cells);
     return cells;
 }
-
 // [end: cover_text]
 
 std::vector<S2CellId> cover_file(const std::string& path, const CoverOptions& options) {

@@ -174,7 +174,7 @@ PyDoc_STRVAR(cell_id_doc,
 "The id of the S2 cell at level (0..30) that holds the point (degrees).");
 
 // METH_FASTCALL: the arguments arrive as a C array, no tuple is built. This is
-// the function the lesson calls a million times to measure the cost of a call.
+// the function lesson 04 times over many calls to measure the cost of a call.
 static PyObject* cell_id(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (nargs != 3) {
         PyErr_Format(PyExc_TypeError, "cell_id() takes 3 arguments (lat, lng, level), %zd given",
@@ -247,7 +247,7 @@ static PyModuleDef s2cover_module = {
 
 // PyMODINIT_FUNC expands to extern "C" in C++: the interpreter looks the
 // function up by its plain C name, which C++ name mangling would otherwise
-// turn into something like _Z12PyInit_s2coverv.
+// turn into _Z14PyInit_s2coverv.
 PyMODINIT_FUNC PyInit_s2cover(void) {
     return PyModuleDef_Init(&s2cover_module);
 }

@@ -8,7 +8,7 @@ import pybind11
 from setuptools import Extension, setup
 
 FLAGS = ["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O2",
-         "-fvisibility=hidden"]   # export PyInit_* only (pybind11 requires it)
+         "-fvisibility=hidden"]   # of our own functions, export PyInit_* only (pybind11 requires it)
 
 setup(
     name="s2cover",
