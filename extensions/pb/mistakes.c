@@ -1,4 +1,4 @@
-/* mistakes.c -- bugs found in real solutions of the pb homework, each as a small
+/* mistakes.c -- mistakes this homework invites, each as a small
  * deliberately WRONG function next to the right one. Built as the module
  * pb_mistakes; tests/test_mistakes.py shows each symptom. Never copy these.
  */
@@ -147,7 +147,7 @@ static PyModuleDef_Slot mistakes_slots[] = {
 static struct PyModuleDef mistakes_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "pb_mistakes",
-    .m_doc = "Bugs from real pb homework solutions, each next to its fix. Never copy these.",
+    .m_doc = "Mistakes the pb homework invites, each next to its fix. Never copy these.",
     .m_size = 0,
     .m_methods = mistakes_methods,
     .m_slots = mistakes_slots,

@@ -66,6 +66,7 @@ static int bytebuf_reserve(bytebuf *b, size_t extra)
     return 0;
 }
 
+/* [region: le] */
 static void put_le16(unsigned char *p, uint16_t v)
 {
     p[0] = (unsigned char)v;
@@ -87,12 +88,14 @@ static uint32_t get_le32(const unsigned char *p)
 {
     return (uint32_t)get_le16(p) | ((uint32_t)get_le16(p + 2) << 16);
 }
+/* [end: le] */
 
 /* ================================ writing ================================ */
 
-/* [region: parse] */
-/* id and type: str (written as UTF-8) or bytes. The pointer stays valid as long
- * as `value` lives, which is as long as the record dict holds it. */
+/* [region: fields] */
+/* id and type: str (written as UTF-8) or bytes. The pointer is borrowed: it is
+ * valid only while `value` lives, and nothing but the record dict keeps `value`
+ * alive (the caller holds no reference of its own until the message is packed). */
 static int parse_bytes_field(PyObject *value, ProtobufCBinaryData *out, const char *name,
                              Py_ssize_t index)
 {
@@ -127,9 +130,11 @@ static int parse_double(PyObject *value, double *out, const char *name, Py_ssize
     *out = PyFloat_AsDouble(value);
     return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
 }
+/* [end: fields] */
 
-/* apps: any sequence (or iterable) of ints in 0..2**32-1. Fills a malloc()ed
- * array the caller frees. */
+/* [region: apps] */
+/* apps: any sequence (or iterable) of ints in 0..2**32-1. Fills a PyMem_Malloc()ed
+ * array the caller releases with PyMem_Free(). */
 static int parse_apps(PyObject *value, uint32_t **apps, size_t *n_apps, Py_ssize_t index)
 {
     if (PyUnicode_Check(value) || PyBytes_Check(value) || PyDict_Check(value)) {
@@ -177,7 +182,9 @@ error:
     PyMem_Free(out);
     return -1;
 }
+/* [end: apps] */
 
+/* [region: append] */
 /* Look a key up. 1: found (*value borrowed), 0: absent, -1: error. */
 static int lookup(PyObject *dict, PyObject *key, PyObject **value)
 {
@@ -235,7 +242,9 @@ static int append_record(pb_state *st, PyObject *item, Py_ssize_t index, bytebuf
         || (found && parse_apps(value, &apps, &msg.n_apps, index) < 0))
         goto done;
     msg.apps = apps;
+    /* [end: append] */
 
+    /* [region: pack] */
     /* The length must fit the header's 16 bits: refuse, never truncate. */
     size_t size = device_apps__get_packed_size(&msg);
     if (size > MAX_MESSAGE_SIZE) {
@@ -258,8 +267,9 @@ done:
     PyMem_Free(apps);
     return status;
 }
-/* [end: parse] */
+/* [end: pack] */
 
+/* [region: flush] */
 /* gzwrite the buffer with the GIL released. 0, or -1 with an exception set. */
 static int flush_buffer(gzFile gz, bytebuf *out, PyObject *path)
 {
@@ -281,8 +291,8 @@ static int flush_buffer(gzFile gz, bytebuf *out, PyObject *path)
     out->len = 0;
     return 0;
 }
+/* [end: flush] */
 
-/* [region: write] */
 PyDoc_STRVAR(xwrite_doc,
 "deviceapps_xwrite_pb(iterable, path, compresslevel=6)\n"
 "--\n"
@@ -303,6 +313,7 @@ PyDoc_STRVAR(xwrite_doc,
 "record's index), ValueError for an app out of range or a message too large\n"
 "for the 16-bit length, OSError when the file cannot be written.");
 
+/* [region: write-open] */
 static PyObject *
 deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
 {
@@ -357,7 +368,9 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
         goto error;
     }
     fd = -1;                                    /* gzclose() closes it now */
+    /* [end: write-open] */
 
+    /* [region: write-loop] */
     Py_ssize_t index = 0;
     while ((item = PyIter_Next(iterator)) != NULL) {
         if (append_record(st, item, index, &out, &written) < 0)
@@ -371,7 +384,9 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
         goto error;
     if (flush_buffer(gz, &out, path_arg) < 0)
         goto error;
+    /* [end: write-loop] */
 
+    /* [region: write-commit] */
     int close_status, rename_status = -1;
     Py_BEGIN_ALLOW_THREADS
     close_status = gzclose(gz);
@@ -401,11 +416,11 @@ done:
     free(out.data);
     return result;
 }
-/* [end: write] */
+/* [end: write-commit] */
 
 /* ================================ reading ================================ */
 
-/* [region: reader] */
+/* [region: read-record] */
 /* The iterator: one open gzip stream, read one record per __next__. */
 typedef struct {
     PyObject_HEAD
@@ -456,7 +471,9 @@ static enum read_status read_record(ReaderObject *self, unsigned char header[HEA
         return READ_ZLIB_ERROR;
     return *got < length ? READ_SHORT_BODY : READ_OK;
 }
+/* [end: read-record] */
 
+/* [region: to-dict] */
 static PyObject *decode_text(pb_state *st, ProtobufCBinaryData *data, const char *name,
                              PyObject *path, uint64_t offset)
 {
@@ -519,7 +536,9 @@ error:
     Py_DECREF(dict);
     return NULL;
 }
+/* [end: to-dict] */
 
+/* [region: next] */
 static void reader_close_stream(ReaderObject *self)
 {
     if (self->gz != NULL) {
@@ -597,7 +616,9 @@ fail:
     reader_close_stream(self);          /* after an error the iterator is finished */
     return NULL;
 }
+/* [end: next] */
 
+/* [region: reader-type] */
 static int reader_traverse(PyObject *op, visitproc visit, void *arg)
 {
     ReaderObject *self = (ReaderObject *)op;
@@ -638,7 +659,7 @@ static PyType_Spec reader_spec = {
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION,
     .slots = reader_slots,
 };
-/* [end: reader] */
+/* [end: reader-type] */
 
 PyDoc_STRVAR(xread_doc,
 "deviceapps_xread_pb(path)\n"
@@ -653,6 +674,7 @@ PyDoc_STRVAR(xread_doc,
 "magic, a truncated header or message, an unparsable message or a corrupt gzip\n"
 "stream raise pb.Error with the record's uncompressed byte offset.");
 
+/* [region: xread] */
 static PyObject *deviceapps_xread_pb(PyObject *module, PyObject *arg)
 {
     pb_state *st = get_state(module);
@@ -685,6 +707,7 @@ static PyObject *deviceapps_xread_pb(PyObject *module, PyObject *arg)
     PyObject_GC_Track(self);
     return (PyObject *)self;
 }
+/* [end: xread] */
 
 /* ================================ the module ================================ */
 
@@ -695,6 +718,7 @@ static PyMethodDef pb_methods[] = {
     {NULL, NULL, 0, NULL}
 };
 
+/* [region: exec] */
 static int pb_exec(PyObject *module)
 {
     pb_state *st = get_state(module);
@@ -722,6 +746,7 @@ static int pb_exec(PyObject *module)
         return -1;
     return 0;
 }
+/* [end: exec] */
 
 static int pb_traverse(PyObject *module, visitproc visit, void *arg)
 {
