@@ -20,9 +20,10 @@ LANGUAGES = {".c": "c", ".h": "c", ".py": "python", ".cpp": "cpp", ".hpp": "cpp"
 
 
 def cut_region(text, region):
-    """The lines strictly between `[region: NAME]` and `[end: NAME]`, dedented.
-    Marker lines of other regions nested inside are left out: they are
-    bookkeeping for the lessons, not code."""
+    """The code between the lines `[region: NAME]` and `[end: NAME]`, dedented,
+    and the numbers of its first and last lines. Marker lines of other regions
+    nested inside are left out (bookkeeping for the lessons, not code), and so
+    are blank lines at either end."""
     lines = text.splitlines()
     start_marker, end_marker = f"[region: {region}]", f"[end: {region}]"
     starts = [i for i, line in enumerate(lines) if start_marker in line]
@@ -30,11 +31,16 @@ def cut_region(text, region):
     if len(starts) != 1 or len(ends) != 1 or ends[0] <= starts[0]:
         raise ValueError(f"region {region!r} must be marked exactly once, start before end "
                          f"(found {len(starts)} starts and {len(ends)} ends)")
-    body = [line for line in lines[starts[0] + 1:ends[0]]
-            if not re.search(r"\[(region|end): [^\]]+\]", line)]
-    if not any(line.strip() for line in body):
+    numbered = [(number, line) for number, line in enumerate(lines[starts[0] + 1:ends[0]], starts[0] + 2)
+                if not re.search(r"\[(region|end): [^\]]+\]", line)]
+    while numbered and not numbered[0][1].strip():
+        numbered.pop(0)
+    while numbered and not numbered[-1][1].strip():
+        numbered.pop()
+    if not numbered:
         raise ValueError(f"region {region!r} is empty")
-    return textwrap.dedent("\n".join(body)), starts[0] + 2, ends[0]
+    code = textwrap.dedent("\n".join(line for _, line in numbered))
+    return code, numbered[0][0], numbered[-1][0]
 
 
 class Listing:

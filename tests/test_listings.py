@@ -42,7 +42,8 @@ def show_source_calls(notebook):
 
 def cut_by_partition(text, region):
     """The region's code: what lies after the start marker's line and before the
-    end marker's line, without nested markers' lines, common indentation removed."""
+    end marker's line, without nested markers' lines and blank lines at either
+    end, common indentation removed; with its first and last line numbers."""
     before, start, rest = text.partition(f"[region: {region}]")
     assert start and f"[region: {region}]" not in rest, f"region {region} marked once"
     first_line = before.count("\n") + 2
@@ -50,8 +51,11 @@ def cut_by_partition(text, region):
     body, end, _ = rest.partition(f"[end: {region}]")
     assert end, f"region {region} has an end"
     body = body[:body.rindex("\n")] if "\n" in body else ""
-    last_line = first_line + body.count("\n")
-    lines = [line for line in body.split("\n") if not MARKER.search(line)]
+    numbered = [(first_line + offset, line) for offset, line in enumerate(body.split("\n"))
+                if not MARKER.search(line)]
+    kept = [number for number, line in numbered if line.strip()]
+    lines = [line for number, line in numbered if kept and kept[0] <= number <= kept[-1]]
+    first_line, last_line = (kept[0], kept[-1]) if kept else (first_line, first_line)
     indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
     cut = min(indents) if indents else 0
     return "\n".join(line[cut:] if line.strip() else "" for line in lines), first_line, last_line
