@@ -51,7 +51,7 @@ state_of(PyObject *self)
     return module ? (custom_state *)PyModule_GetState(module) : NULL;
 }
 
-/* [region: lifetime] */
+/* [region: init] */
 static PyObject *
 person_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwargs))
 {
@@ -109,7 +109,9 @@ person_init(Person *self, PyObject *args, PyObject *kwargs)
     self->age = age;
     return 0;
 }
+/* [end: init] */
 
+/* [region: lifetime] */
 /* The garbage collector asks: which objects do you hold? */
 static int
 person_traverse(Person *self, visitproc visit, void *arg)
@@ -287,9 +289,7 @@ static PyType_Spec person_spec = {
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .slots = person_slots,
 };
-/* [end: type] */
 
-/* [region: module] */
 static int
 custom_exec(PyObject *module)
 {
@@ -301,6 +301,7 @@ custom_exec(PyObject *module)
         return -1;
     return PyModule_AddObjectRef(module, "Person", (PyObject *)state->Person);
 }
+/* [end: type] */
 
 static int
 custom_traverse(PyObject *module, visitproc visit, void *arg)
@@ -348,4 +349,3 @@ PyInit_custom(void)
 {
     return PyModuleDef_Init(&custom_module);
 }
-/* [end: module] */

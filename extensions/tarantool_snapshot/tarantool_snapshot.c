@@ -159,7 +159,7 @@ row_error(SnapshotIterator *self, size_t at, const char *what)
  * MessagePack -> Python, bounds-checked. `*at` advances past the value.
  * ------------------------------------------------------------------------- */
 
-/* [region: msgpack] */
+/* [region: take] */
 typedef struct {
     SnapshotIterator *self;
     const unsigned char *data;
@@ -192,6 +192,7 @@ take_be(Reader *r, size_t *at, int n, uint64_t *value)
         *value = (*value << 8) | p[i];      /* MessagePack is big-endian */
     return 0;
 }
+/* [end: take] */
 
 static PyObject *
 decode_str(Reader *r, size_t *at, size_t n, int is_bytes)
@@ -207,6 +208,7 @@ decode_str(Reader *r, size_t *at, size_t n, int is_bytes)
     return PyUnicode_DecodeUTF8(p, (Py_ssize_t)n, "surrogateescape");
 }
 
+/* [region: containers] */
 static PyObject *
 decode_array(Reader *r, size_t *at, size_t n, int depth)
 {
@@ -254,7 +256,9 @@ decode_map(Reader *r, size_t *at, size_t n, int depth)
     }
     return dict;
 }
+/* [end: containers] */
 
+/* [region: value] */
 static PyObject *
 decode_value(Reader *r, size_t *at, int depth)
 {
@@ -278,6 +282,10 @@ decode_value(Reader *r, size_t *at, int depth)
     if (c >= 0x80 && c <= 0x8f)                 /* fixmap */
         return decode_map(r, at, c & 0x0f, depth);
 
+    /* The other first bytes: nil, bools and numbers of a fixed size, or a
+     * length (bin, str, array, map) that take_be() reads first, or one of
+     * Tarantool's extension types, which are refused. */
+    /* [end: value] */
     switch (c) {
     case 0xc0: Py_RETURN_NONE;
     case 0xc2: Py_RETURN_FALSE;
@@ -334,7 +342,6 @@ decode_value(Reader *r, size_t *at, int depth)
         return row_error(r->self, start, "invalid MessagePack byte 0xc1");
     }
 }
-/* [end: msgpack] */
 
 /* Step over one value without building it (row headers, unused body keys). */
 static int
@@ -509,7 +516,6 @@ error:
  * Reading a block: plain C, run with the GIL released.
  * ------------------------------------------------------------------------- */
 
-/* [region: block] */
 enum { BLOCK_READ, BLOCK_END, BLOCK_FAILED };
 
 typedef struct {
@@ -622,7 +628,13 @@ decompress(SnapshotIterator *self, size_t length, BlockFailure *failure)
                          ZSTD_getErrorName(status));
 }
 
-/* Read the next block into self->rows. No Python object is touched. */
+/* [region: read_block] */
+/* Read the next block into self->rows. No Python object is touched: a problem
+ * is recorded in *failure (a BlockFailure), and iterator_next raises it once it
+ * holds the GIL again. The helpers above: read_exactly() (fread all of it, or
+ * record why not), fixed_uint() (one MessagePack uint of the fixed header),
+ * grow() (a buffer at least this large) and decompress() (one zstd frame,
+ * streamed into self->rows). */
 static int
 read_block(SnapshotIterator *self, BlockFailure *failure)
 {
@@ -686,7 +698,7 @@ read_block(SnapshotIterator *self, BlockFailure *failure)
     self->data_capacity = rows_capacity;
     return BLOCK_READ;
 }
-/* [end: block] */
+/* [end: read_block] */
 
 /* ---------------------------------------------------------------------------
  * The type's slots.
@@ -749,7 +761,6 @@ iterator_next(SnapshotIterator *self)
 }
 /* [end: next] */
 
-/* [region: new] */
 /* Read the text header: "SNAP", "0.13", "Key: value" lines, an empty line. */
 static int
 read_text_header(SnapshotIterator *self)
@@ -870,7 +881,6 @@ error:
     Py_DECREF(self);            /* dealloc frees what was set up */
     return NULL;
 }
-/* [end: new] */
 
 /* [region: lifetime] */
 static int

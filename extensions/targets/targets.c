@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* [region: gil] */
 #ifdef TARGETS_HOLD_GIL
 #  define MODULE_NAME "targets_gil"
 #  define MODULE_INIT PyInit_targets_gil
@@ -31,15 +32,14 @@
 #  define RELEASE_GIL(save) ((save) = PyEval_SaveThread())
 #  define ACQUIRE_GIL(save) PyEval_RestoreThread(save)
 #endif
+/* [end: gil] */
 
-/* [region: format] */
 /* Header of a key file: 16 bytes, little-endian.
  *   0  4  magic "TGTS"
  *   4  4  key size in bytes: 4 or 8
  *   8  8  number of keys that follow */
 #define HEADER_MAGIC "TGTS"
 #define HEADER_SIZE 16
-/* [end: format] */
 
 /* ---------------------------------------------------------------------------
  * The computation. No Python object below this line until targets_negative():
@@ -248,7 +248,9 @@ set_build(struct key_set *set, const unsigned char *keys, size_t count, int key_
     }
     return 0;
 }
+/* [end: set] */
 
+/* [region: lookup] */
 static int
 set_contains(const struct key_set *set, uint64_t key)
 {
@@ -275,7 +277,7 @@ set_free(struct key_set *set)
     free(set->bitmap);
     free(set->slots);
 }
-/* [end: set] */
+/* [end: lookup] */
 
 static int
 write_all(int fd, const unsigned char *data, size_t size)
@@ -348,7 +350,9 @@ negative(const char *all_path, const char *in_path, const char *out_path,
         fail_errno(failure, FILE_OUT);
         goto done;
     }
+    /* [end: negative] */
 
+    /* [region: chunks] */
     /* `all`, chunk by chunk: keep the keys not in the set. */
     size_t count = 0;
     for (size_t first = 0; first < all.count; first += CHUNK_KEYS) {
@@ -371,6 +375,9 @@ negative(const char *all_path, const char *in_path, const char *out_path,
         }
         count += (size_t)(cursor - out) / key_size;
     }
+    /* [end: chunks] */
+
+    /* [region: commit] */
     if (has_header) {
         memcpy(header, HEADER_MAGIC, 4);
         store_le(header + 4, (uint64_t)key_size, 4);
@@ -411,7 +418,7 @@ done:
     set_free(&set);
     return written;
 }
-/* [end: negative] */
+/* [end: commit] */
 
 /* ---------------------------------------------------------------------------
  * The Python side.
@@ -525,9 +532,9 @@ PyDoc_STRVAR(error_doc,
 "A key file is missing, unreadable, malformed, or the output cannot be written.\n"
 "\n"
 "A subclass of OSError: every failure concerns a file, so `except OSError`\n"
-"catches it, and .filename names the file. For a failed system call .errno\n"
-"and .strerror are set as usual; for wrong contents .errno is None and\n"
-".strerror says what is wrong.");
+"catches it. .path names the file and .reason says what went wrong. For a\n"
+"failed system call .errno, .strerror and .filename are set as usual; for\n"
+"wrong contents they are None and the message is \"path: reason\".");
 
 static int
 targets_exec(PyObject *module)
@@ -574,7 +581,9 @@ targets_free(void *module)
 {
     targets_clear((PyObject *)module);
 }
+/* [end: module] */
 
+/* [region: moduledef] */
 static PyMethodDef targets_methods[] = {
     {"targets_negative", (PyCFunction)(void (*)(void))targets_negative,
      METH_VARARGS | METH_KEYWORDS, targets_negative_doc},
@@ -608,4 +617,4 @@ PyMODINIT_FUNC MODULE_INIT(void)
 {
     return PyModuleDef_Init(&targets_module);
 }
-/* [end: module] */
+/* [end: moduledef] */

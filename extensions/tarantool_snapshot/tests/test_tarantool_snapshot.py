@@ -148,7 +148,8 @@ def test_not_a_snapshot(tmp_path, data, message, offset):
 
 
 def test_truncation_anywhere_raises_snapshot_error(tmp_path):
-    """Cut the file at 400 places, fixed header and data of every block included."""
+    """Cut the file at 360 random places, at every byte of each block's fixed header
+    (and the first byte after it), and one byte before its end."""
     cuts = set(random.Random(1).sample(range(len(FIXTURE_BYTES)), 360))
     for offset, _, _, block in ref.split_blocks(FIXTURE_BYTES):
         cuts.update(range(offset, offset + ref.FIXED_HEADER_SIZE + 1))
