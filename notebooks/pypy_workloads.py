@@ -12,9 +12,14 @@ Workloads:
     julia WIDTH RUNS             calculate_z on a WIDTH x WIDTH grid, RUNS times
     diffusion SIDE STEPS         pure-Python steps on lists of lists
     diffusion-tolist SIDE STEPS  the same, the grid made by NumPy's tolist()
+    diffusion-tolist-list SIDE STEPS     the same, each row copied by list(row)
+    diffusion-tolist-floats SIDE STEPS   the same, each row copied by [float(x) for x in row]
+    list-strategies SIDE         (PyPy only) the storage strategy of such lists
     diffusion-numpy SIDE STEPS   NumPy slicing steps
     diffusion-numpy-inplace SIDE STEPS   NumPy with out=, no temporaries
     diffusion-cffi SIDE STEPS    libdiffusion's evolve through cffi's ABI mode
+    new-array SIDE COUNT         make and drop a SIDE x SIDE NumPy array, COUNT times
+    new-array-nogc SIDE COUNT    the same with the garbage collector off
     objects COUNT                COUNT small objects kept alive: memory
 """
 import hashlib
@@ -78,12 +83,43 @@ def diffusion(side, steps, grid=None):
     return {"seconds": seconds, "checksum": digest([value for row in grid for value in row])}
 
 
-def diffusion_tolist(side, steps):
-    """The same, starting from lists that C code made: NumPy's tolist()."""
+def diffusion_tolist(side, steps, copy=None):
+    """The same, starting from lists that C code made: NumPy's tolist(),
+    its rows used as they are or copied by `copy`."""
     from diffusion_reference import initial_grid
 
-    return diffusion(side, steps, initial_grid((side, side)).tolist())
+    rows = initial_grid((side, side)).tolist()
+    return diffusion(side, steps, [copy(row) for row in rows] if copy else rows)
+
+
+def diffusion_tolist_list(side, steps):
+    return diffusion_tolist(side, steps, copy=list)
+
+
+def diffusion_tolist_floats(side, steps):
+    return diffusion_tolist(side, steps, copy=lambda row: [float(x) for x in row])
 # [end: diffusion]
+
+
+# [region: strategies]
+def list_strategies(side):
+    """PyPy stores a list in one of several ways (its strategy), and says which."""
+    import __pypy__
+    from diffusion_python import python_evolve, python_initial_grid
+    from diffusion_reference import initial_grid
+
+    python_rows, c_rows = python_initial_grid((side, side)), initial_grid((side, side)).tolist()
+    c_row = c_rows[1]
+    lists = {"a row of python_initial_grid()": python_rows[1],
+             "a row of initial_grid().tolist()": c_row,
+             "list(row) of that row": list(c_row),
+             "[float(x) for x in row] of it": [float(x) for x in c_row]}
+    spare = [[0.0] * side for _ in range(side)]
+    python_evolve(c_rows, spare, D, DT)         # step 1 reads c_rows, writes spare
+    python_evolve(spare, c_rows, D, DT)         # step 2 writes its floats into c_rows
+    lists["that row after two diffusion steps"] = c_row
+    return {"strategies": {name: __pypy__.strategy(value) for name, value in lists.items()}}
+# [end: strategies]
 
 
 def diffusion_numpy(side, steps):
@@ -110,16 +146,16 @@ def diffusion_numpy_inplace(side, steps):
 
 # [region: cffi]
 def diffusion_cffi(side, steps):
-    """ABI mode, as PyPy's documentation recommends: no compiled module, just
-    the library and its declarations; the grids are cffi arrays, not NumPy."""
+    """ABI mode: no compiled module, just the library and its declarations;
+    the grids are cffi arrays, not NumPy."""
     import cffi
     from diffusion_cdef import CDEF
-    from diffusion_reference import initial_grid
+    from diffusion_python import python_initial_grid
 
     ffi = cffi.FFI()
     ffi.cdef(CDEF)
     library = ffi.dlopen(str(ROOT / "extensions/diffusion/libdiffusion.so"))
-    grid = ffi.new("double[]", initial_grid((side, side)).ravel().tolist())
+    grid = ffi.new("double[]", [value for row in python_initial_grid((side, side)) for value in row])
     spare = ffi.new("double[]", side * side)
 
     def evolve(grid, out, D, dt):
@@ -128,6 +164,27 @@ def diffusion_cffi(side, steps):
     seconds, grid = step_times(evolve, grid, spare, steps)
     return {"seconds": seconds, "checksum": digest(list(grid))}
 # [end: cffi]
+
+
+# [region: arrays]
+def new_array(side, count, collector=True):
+    """The seconds to make (and drop) one side x side NumPy array, count times."""
+    import gc
+    import numpy as np
+
+    if not collector:
+        gc.disable()
+    seconds = []
+    for _ in range(count):
+        start = time.perf_counter()
+        np.empty((side, side))
+        seconds.append(time.perf_counter() - start)
+    return {"seconds": seconds, "checksum": count}
+
+
+def new_array_nogc(side, count):
+    return new_array(side, count, collector=False)
+# [end: arrays]
 
 
 class Particle:
@@ -146,8 +203,11 @@ def objects(count):
 
 
 WORKLOADS = {"julia": julia, "diffusion": diffusion, "diffusion-tolist": diffusion_tolist,
+             "diffusion-tolist-list": diffusion_tolist_list, "diffusion-tolist-floats": diffusion_tolist_floats,
+             "list-strategies": list_strategies,
              "diffusion-numpy": diffusion_numpy, "diffusion-numpy-inplace": diffusion_numpy_inplace,
-             "diffusion-cffi": diffusion_cffi, "objects": objects}
+             "diffusion-cffi": diffusion_cffi, "new-array": new_array, "new-array-nogc": new_array_nogc,
+             "objects": objects}
 
 if __name__ == "__main__":
     name, *arguments = sys.argv[1:]

@@ -24,7 +24,8 @@ def run(interpreter, *arguments):
 @pytest.mark.parametrize("interpreter", INTERPRETERS)
 def test_every_diffusion_workload_gives_numpys_grid(interpreter):
     expected = run(sys.executable, "diffusion-numpy", 40, 7)
-    for workload in ("diffusion", "diffusion-tolist", "diffusion-numpy", "diffusion-numpy-inplace", "diffusion-cffi"):
+    for workload in ("diffusion", "diffusion-tolist", "diffusion-tolist-list", "diffusion-tolist-floats",
+                     "diffusion-numpy", "diffusion-numpy-inplace", "diffusion-cffi"):
         result = run(interpreter, workload, 40, 7)
         assert result["checksum"] == expected["checksum"], workload
         assert len(result["seconds"]) == 7
@@ -51,6 +52,23 @@ def test_objects_reports_memory(interpreter):
     assert result["kib_after"] > result["kib_before"] > 0
     # 200,000 objects of three attributes cannot fit in less than 4 MB on either interpreter
     assert (result["kib_after"] - result["kib_before"]) * 1024 > 200_000 * 20
+
+
+@pytest.mark.skipif(not PYPY.exists(), reason="no .venv-pypy (pypy3 not installed)")
+def test_lists_made_by_c_code_keep_pypys_c_api_strategy():
+    strategies = run(str(PYPY), "list-strategies", 12)["strategies"]
+    assert strategies == {"a row of python_initial_grid()": "FloatListStrategy",
+                          "a row of initial_grid().tolist()": "CPyListStrategy",
+                          "list(row) of that row": "CPyListStrategy",
+                          "[float(x) for x in row] of it": "FloatListStrategy",
+                          "that row after two diffusion steps": "CPyListStrategy"}
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+@pytest.mark.parametrize("workload", ["new-array", "new-array-nogc"])
+def test_new_array_times_each_array(interpreter, workload):
+    result = run(interpreter, workload, 64, 5)
+    assert len(result["seconds"]) == 5 and result["checksum"] == 5
 
 
 def test_the_interpreter_is_the_one_asked_for():
