@@ -2,7 +2,7 @@
 """References: the same loop in plain C (-O3), scalar and SIMD, called through Cython."""
 import numpy as np
 
-include "_checks.pxi"
+from _checks cimport check_arguments
 
 cdef extern from "julia_kernels.h" nogil:
     void julia_scalar(int maxiter, const double *zs, const double *cs, int *out, Py_ssize_t n)

@@ -27,6 +27,7 @@ void julia_scalar(int maxiter, const double *zs, const double *cs, int *out, ptr
 /* [end: scalar] */
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__))
+/* [region: simd] */
 /* Points in groups of four in GCC vector types. Each lane counts while it is active;
  * a lane that escapes (or reaches maxiter) stays inactive, and the loop ends
  * when no lane is active. target_clones builds an AVX2 version and a baseline
@@ -83,6 +84,7 @@ void julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdi
     }
     julia_scalar(maxiter, zs + 2 * i, cs + 2 * i, out + i, n - i);  /* the last 0..7 points */
 }
+/* [end: simd] */
 #else
 /* Portable fallback: no vector extensions, the scalar loop. */
 void julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n)

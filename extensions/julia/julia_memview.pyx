@@ -2,7 +2,7 @@
 """Rung 4: typed memoryviews over NumPy arrays; no Python object inside the loop."""
 import numpy as np
 
-include "_checks.pxi"
+from _checks cimport check_arguments
 
 
 def calculate_z(int maxiter, const double complex[::1] zs, const double complex[::1] cs):

@@ -5,7 +5,7 @@ import numpy as np
 cimport openmp
 from cython.parallel cimport prange
 
-include "_checks.pxi"
+from _checks cimport check_arguments
 
 
 cdef inline int escape_count(int maxiter, double complex z, double complex c) noexcept nogil:

@@ -21,7 +21,7 @@ ARRAY_RUNGS = {"memview": julia_memview.calculate_z, "prange": julia_prange.calc
 
 @pytest.fixture(scope="module")
 def small():
-    zs, cs = julia_python.grid(width=101)         # odd: the SIMD kernel's 0..3 leftover points run too
+    zs, cs = julia_python.grid(width=101)         # odd: the SIMD kernel's 0..7 leftover points run too
     return zs, cs, julia_python.calculate_z(300, zs, cs)
 
 

@@ -1,7 +1,0 @@
-# Argument checks shared by the array rungs (included, not imported).
-cdef int check_arguments(int maxiter, Py_ssize_t n_zs, Py_ssize_t n_cs) except -1:
-    if maxiter < 0:
-        raise ValueError(f"maxiter must be >= 0, not {maxiter}")
-    if n_zs != n_cs:
-        raise ValueError(f"zs and cs must have the same length, not {n_zs} and {n_cs}")
-    return 0
