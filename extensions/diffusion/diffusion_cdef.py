@@ -1,14 +1,17 @@
 """The C declarations cffi needs, shared by its ABI mode (ffi.dlopen) and its
-API mode (diffusion_cffi_build.py): copied from diffusion.h, minus `restrict`
-and the include guard, since cffi parses declarations, not a whole header."""
-CDEF = """
-void evolve(int nx, int ny, const double *in, double *out, double D, double dt);
-void evolve_fast(int nx, int ny, const double *in, double *out, double D, double dt);
-void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, double dt,
-                  int steps);
-void copy_steps(int nx, int ny, double *grid, double *scratch, int steps);
-typedef struct { double x, y; } point;
-point midpoint(point a, point b);
-double path_length(const point *points, int n);
-long add(long a, long b);
-"""
+API mode (diffusion_cffi_build.py), read from diffusion.h itself, so the two
+cannot drift apart. cffi's cdef() parses declarations but runs no preprocessor:
+the header's preprocessor lines (its include guard) are dropped, the rest
+(comments, `restrict`) cffi parses as it stands."""
+import pathlib
+
+HEADER = pathlib.Path(__file__).resolve().parent / "diffusion.h"
+
+
+def declarations(header_text):
+    """A header's text without its preprocessor lines."""
+    return "\n".join(line for line in header_text.splitlines()
+                     if not line.lstrip().startswith("#"))
+
+
+CDEF = declarations(HEADER.read_text())

@@ -1,10 +1,15 @@
 """libdiffusion through every wrapper: equal to NumPy, bad arguments rejected."""
 import ctypes
+import pathlib
+import re
 
 import numpy as np
 import pytest
 
 import diffusion_ffi as d
+from diffusion_cdef import CDEF
+
+HERE = pathlib.Path(__file__).resolve().parent.parent
 
 C_WRAPPERS = {"ctypes": d.ctypes_evolve, "cffi ABI": d.cffi_abi_evolve, "cffi API": d.cffi_api_evolve}
 
@@ -137,3 +142,14 @@ def test_structs_through_ctypes_and_cffi():
         assert midpoint((-1.5, 3.0), (1.5, -3.0)) == (0.0, 0.0)
         assert path_length([(0, 0), (3, 4), (3, 5)]) == 6.0
         assert path_length([(1, 1)]) == 0.0
+
+
+def test_cffi_declarations_are_the_header():
+    """cffi's declarations are diffusion.h's lines, preprocessor lines aside, and
+    declare every function diffusion.c defines, no more."""
+    header = (HERE / "diffusion.h").read_text().splitlines()
+    assert CDEF == "\n".join(line for line in header if not line.lstrip().startswith("#"))
+    defined = set(re.findall(r"^(?:\w+\s+)+\**(\w+)\(", (HERE / "diffusion.c").read_text(), re.M))
+    assert defined == {"evolve", "evolve_fast", "evolve_steps", "copy_steps", "midpoint", "path_length", "add"}
+    for lib in (d.abi_lib, d.api_lib):
+        assert set(dir(lib)) == defined
