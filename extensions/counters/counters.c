@@ -21,8 +21,6 @@
 #define FREQ_BUCKETS 33
 #define FREQ_CAP (FREQ_BUCKETS - 1)
 
-#define RECORDS_PER_READ 65536
-
 /* ======================= Part 1: plain C, no Python ======================= */
 
 /* [region: table] */
@@ -152,7 +150,11 @@ static int count_records(id_table *t, counts *c, const unsigned char *p, size_t 
 }
 /* [end: records] */
 
-/* Read every record of `path` and fill `c`. Returns 0, or -1 with `err` set. */
+/* [region: count_file] */
+#define RECORDS_PER_READ 65536
+
+/* Read every record of `path` and fill `c`. Returns 0, or -1 with `err` set:
+ * no Python object is touched here, so this runs without the GIL. */
 static int count_file(const char *path, int key_size, counts *c, reader_error *err)
 {
     const size_t record_size = (size_t)key_size + 4;
@@ -215,7 +217,9 @@ done:
     reader_close(r);
     return status;
 }
+/* [end: count_file] */
 
+/* [region: textbuf] */
 /* A growable text buffer: every append checks the room it needs, so no count,
  * however large, and no entity type, however long, can write past the end.
  * (The lecture's version used sprintf into a fixed char[1024].) */
@@ -256,6 +260,7 @@ static void text_u64(textbuf *b, uint64_t v)
     int n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
     text_append(b, digits, (size_t)n);
 }
+/* [end: textbuf] */
 
 /* ======================= Part 2: the Python glue ======================= */
 
@@ -398,7 +403,8 @@ static PyObject *counts_as_dict(PyObject *entity_type, uint64_t entity_id, const
 }
 /* [end: dict] */
 
-/* Turn a reader_error into the matching Python exception. */
+/* [region: errors] */
+/* Turn a reader_error into the matching Python exception (the GIL is held again). */
 static void set_exception(const reader_error *err, PyObject *path)
 {
     switch (err->kind) {
@@ -414,8 +420,8 @@ static void set_exception(const reader_error *err, PyObject *path)
         break;
     }
 }
+/* [end: errors] */
 
-/* [region: get_counters] */
 PyDoc_STRVAR(get_counters_doc,
 "get_counters(filepath, entity_type, entity_id, key_size=8, as_json=False)\n"
 "--\n"
@@ -445,6 +451,7 @@ PyDoc_STRVAR(get_counters_doc,
 "its byte offset) or a corrupt compressed stream. The file is read and\n"
 "counted with the GIL released.");
 
+/* [region: get_counters] */
 static PyObject *
 get_counters(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
 {

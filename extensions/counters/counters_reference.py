@@ -21,7 +21,9 @@ def record_dtype(key_size=8):
 
 
 def make_records(n, distinct_ids, key_size=8, seed=0):
-    """n records over `distinct_ids` random ids, drawn uniformly.
+    """n records whose ids are drawn uniformly, with replacement, from a pool of
+    `distinct_ids` random ids. Not every id of the pool need appear: n draws
+    from a pool of d leave about d * (1 - exp(-n / d)) distinct ids.
 
     shows are 0, 1 or 2; a record has a click one time in ten, so most ids
     end with 0 clicks and the histograms have both a crowded and a long end.

@@ -1,5 +1,6 @@
 """Tests of first.collatz_steps against a Python implementation."""
 import inspect
+import tracemalloc
 
 import pytest
 
@@ -37,3 +38,27 @@ def test_bad_input(args, error, message):
     with pytest.raises(error) as info:
         first.collatz_steps(*args)
     assert str(info.value) == message
+
+
+def test_repeated_calls_do_not_grow_memory():
+    """A reference leak raises nothing: memory grows with every call. Results
+    above 256 are new int objects, and every error builds an exception."""
+    def calls(n):
+        for _ in range(n):
+            for number in (27, 837799, 2 ** 40 + 1):
+                first.collatz_steps(number)
+            for args in ((0,), (27, 10), (2 ** 63 - 1,), ("27",)):
+                try:    # not pytest.raises: it keeps each traceback alive
+                    first.collatz_steps(*args)
+                except (ValueError, OverflowError, TypeError):
+                    pass
+                else:
+                    raise AssertionError(f"collatz_steps{args} must fail")
+
+    calls(20)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    calls(2_000)
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown < 8_000, f"{grown} bytes more after 2000 rounds of calls"
