@@ -17,14 +17,32 @@
 namespace gc = geojson_cover;
 
 // [region: state]
-// Module state (PEP 489): the Cell record type lives here, not in a C global,
-// so each interpreter that imports s2cover gets its own.
+// Module state (PEP 3121): the Cell record type lives here, not in a C global.
+// With multi-phase initialisation (PEP 489) every module object made from
+// s2cover_module gets its own state, so each interpreter that imports s2cover
+// gets its own Cell type.
 struct s2cover_state {
     PyTypeObject* cell_type;
 };
 
 static s2cover_state* get_state(PyObject* module) {
     return static_cast<s2cover_state*>(PyModule_GetState(module));
+}
+
+// The state holds a reference: the garbage collector visits it (traverse) and
+// drops it (clear, and free when the module object is deallocated).
+static int s2cover_traverse(PyObject* module, visitproc visit, void* arg) {
+    Py_VISIT(get_state(module)->cell_type);
+    return 0;
+}
+
+static int s2cover_clear(PyObject* module) {
+    Py_CLEAR(get_state(module)->cell_type);
+    return 0;
+}
+
+static void s2cover_free(void* module) {
+    s2cover_clear(static_cast<PyObject*>(module));
 }
 // [end: state]
 
@@ -131,7 +149,14 @@ static PyObject* cover_geojson(PyObject* module, PyObject* args, PyObject* kwarg
                                      &options.max_cells, &options.min_level,
                                      &options.max_level, &options.level_mod))
         return nullptr;
-    const std::string path(PyBytes_AS_STRING(path_bytes), PyBytes_GET_SIZE(path_bytes));
+    // Copying the path allocates, and may throw std::bad_alloc: inside a try too.
+    std::string path;
+    try {
+        path.assign(PyBytes_AS_STRING(path_bytes), PyBytes_GET_SIZE(path_bytes));
+    } catch (...) {
+        Py_DECREF(path_bytes);
+        return raise_python_error(std::current_exception());
+    }
     Py_DECREF(path_bytes);
 
     std::vector<S2CellId> cells;
@@ -169,12 +194,13 @@ static PyObject* cover_geojson(PyObject* module, PyObject* args, PyObject* kwarg
 
 // [region: cell_id]
 PyDoc_STRVAR(cell_id_doc,
-"cell_id(lat, lng, level)\n"
+"cell_id(lat, lng, level, /)\n"
 "--\n\n"
 "The id of the S2 cell at level (0..30) that holds the point (degrees).");
 
-// METH_FASTCALL: the arguments arrive as a C array, no tuple is built. This is
-// the function lesson 04 times over many calls to measure the cost of a call.
+// METH_FASTCALL: the arguments arrive as a C array, no tuple is built, and
+// none by keyword (hence the / in the signature above). This is the function
+// lesson 04 times over many calls to measure the cost of a call.
 static PyObject* cell_id(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (nargs != 3) {
         PyErr_Format(PyExc_TypeError, "cell_id() takes 3 arguments (lat, lng, level), %zd given",
@@ -214,20 +240,6 @@ static int s2cover_exec(PyObject* module) {
     return PyModule_AddObjectRef(module, "Cell", reinterpret_cast<PyObject*>(state->cell_type));
 }
 
-static int s2cover_traverse(PyObject* module, visitproc visit, void* arg) {
-    Py_VISIT(get_state(module)->cell_type);
-    return 0;
-}
-
-static int s2cover_clear(PyObject* module) {
-    Py_CLEAR(get_state(module)->cell_type);
-    return 0;
-}
-
-static void s2cover_free(void* module) {
-    s2cover_clear(static_cast<PyObject*>(module));
-}
-
 static PyModuleDef_Slot s2cover_slots[] = {
     {Py_mod_exec, reinterpret_cast<void*>(s2cover_exec)},
     {0, nullptr},
@@ -245,9 +257,9 @@ static PyModuleDef s2cover_module = {
     s2cover_free,
 };
 
-// PyMODINIT_FUNC expands to extern "C" in C++: the interpreter looks the
-// function up by its plain C name, which C++ name mangling would otherwise
-// turn into _Z14PyInit_s2coverv.
+// PyMODINIT_FUNC expands to extern "C" in C++, with default visibility: the
+// interpreter looks the function up by its plain C name, which C++ name
+// mangling would otherwise turn into _Z14PyInit_s2coverv.
 PyMODINIT_FUNC PyInit_s2cover(void) {
     return PyModuleDef_Init(&s2cover_module);
 }

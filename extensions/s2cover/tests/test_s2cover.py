@@ -245,6 +245,17 @@ def test_cell_id_bad_types():
         s2cover_pybind.cell_id(1.0, 2.0)
 
 
+@pytest.mark.parametrize("module", BINDINGS)
+def test_cell_id_takes_positional_arguments_only(module):
+    """Both bindings of cell_id take the same arguments, as their signatures say."""
+    with pytest.raises(TypeError):
+        module.cell_id(lat=1.0, lng=2.0, level=3)
+    if module is s2cover:
+        assert module.cell_id.__text_signature__ == "(lat, lng, level, /)"
+    else:   # pybind11 writes the signature, with types, as the docstring's first line
+        assert module.cell_id.__doc__.splitlines()[0].endswith(", /) -> int")
+
+
 # ---- errors ----
 
 @pytest.mark.parametrize("module", BINDINGS)
@@ -346,7 +357,8 @@ def test_bad_argument_types():
 
 @st.composite
 def arbitrary_rings(draw):
-    """Rings of anything a GeoJSON file might hold: huge, tiny, antipodal, repeated."""
+    """Rings of anything a GeoJSON file might hold: out of range, tiny, on the poles or
+    the antimeridian, repeated vertices (0, +-90, +-180 are drawn often)."""
     coordinate = st.one_of(st.floats(-200, 200, allow_nan=False),
                            st.sampled_from([0.0, 90.0, -90.0, 180.0, -180.0, 1e-12]))
     vertex = st.lists(coordinate, min_size=2, max_size=3)
