@@ -33,31 +33,41 @@ static PyObject *kept_error(PyObject *Py_UNUSED(module), PyObject *arg)
 /* [end: swallowed] */
 
 /* [region: leak] */
-/* WRONG: PyDict_SetItemString does not steal the value; the new int is never
- * released, so every call leaks one int per key. */
+/* n + 1000 as a new int (not one of the small ints Python caches), or NULL with
+ * the exception set: TypeError for a non-int, OverflowError if it does not fit. */
+static PyObject *plus_1000(PyObject *arg)
+{
+    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (n > PY_SSIZE_T_MAX - 1000)
+        return PyErr_Format(PyExc_OverflowError, "%zd + 1000 does not fit in a Py_ssize_t", n);
+    return PyLong_FromSsize_t(n + 1000);
+}
+
+/* WRONG: PyDict_SetItemString does not steal the value; our reference to the
+ * new int is never released, so every call leaks one int. */
 static PyObject *leaky_dict(PyObject *Py_UNUSED(module), PyObject *arg)
 {
-    PyObject *dict = PyDict_New();
-    if (dict == NULL)
-        return NULL;
-    if (PyDict_SetItemString(dict, "value", PyLong_FromSsize_t(PyLong_AsSsize_t(arg) + 1000)) < 0) {
-        Py_DECREF(dict);
+    PyObject *dict = PyDict_New(), *value = plus_1000(arg);
+    if (dict == NULL || value == NULL || PyDict_SetItemString(dict, "value", value) < 0) {
+        Py_XDECREF(value);
+        Py_XDECREF(dict);
         return NULL;
     }
-    return dict;
+    return dict;                        /* the bug: no Py_DECREF(value) */
 }
 
 /* RIGHT: release our reference once the dict holds its own. */
 static PyObject *tidy_dict(PyObject *Py_UNUSED(module), PyObject *arg)
 {
-    PyObject *dict = PyDict_New(), *value = NULL;
-    if (dict == NULL || (value = PyLong_FromSsize_t(PyLong_AsSsize_t(arg) + 1000)) == NULL
-        || PyDict_SetItemString(dict, "value", value) < 0) {
+    PyObject *dict = PyDict_New(), *value = plus_1000(arg);
+    if (dict == NULL || value == NULL || PyDict_SetItemString(dict, "value", value) < 0) {
         Py_XDECREF(value);
         Py_XDECREF(dict);
         return NULL;
     }
-    Py_DECREF(value);
+    Py_DECREF(value);                   /* the dict keeps its own reference */
     return dict;
 }
 /* [end: leak] */

@@ -34,6 +34,18 @@ def test_reference_leak_grows_memory():
     assert grown_bytes(pb_mistakes.tidy_dict) < 1000
 
 
+@pytest.mark.parametrize("fn", [pb_mistakes.leaky_dict, pb_mistakes.tidy_dict])
+def test_dict_functions_keep_the_argument_error(fn):
+    # the leak is leaky_dict's only mistake: a bad argument is an exception, not a SystemError
+    with pytest.raises(TypeError, match="an integer is required"):
+        fn("not an int")
+    with pytest.raises(OverflowError, match="does not fit in a Py_ssize_t"):
+        fn(sys.maxsize)
+    with pytest.raises(OverflowError):
+        fn(2**70)
+    assert fn(-2000) == {"value": -1000}
+
+
 def open_descriptors():
     return len(os.listdir("/proc/self/fd"))
 
