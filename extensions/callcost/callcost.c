@@ -3,7 +3,8 @@
  * The work is nothing, so timing a call measures the call itself: how
  * arguments arrive (a tuple to parse, or a plain C array) and how the
  * result goes back. Lesson 07's call-cost table puts these next to Cython,
- * cffi and ctypes calling the same addition.
+ * cffi and ctypes calling the same addition. As in diffusion.c's add, the sum is
+ * done in unsigned long: it wraps around where a signed sum would be undefined.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -17,7 +18,7 @@ add_varargs(PyObject *Py_UNUSED(module), PyObject *args)
     long a, b;
     if (!PyArg_ParseTuple(args, "ll:add_varargs", &a, &b))
         return NULL;
-    return PyLong_FromLong(a + b);
+    return PyLong_FromLong((long)((unsigned long)a + (unsigned long)b));
 }
 /* [end: varargs] */
 
@@ -36,7 +37,7 @@ add_fastcall(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t narg
     long b = PyLong_AsLong(args[1]);
     if (b == -1 && PyErr_Occurred())
         return NULL;
-    return PyLong_FromLong(a + b);
+    return PyLong_FromLong((long)((unsigned long)a + (unsigned long)b));
 }
 /* [end: fastcall] */
 

@@ -4,6 +4,11 @@
  * cell (i, j) is grid[i * ny + j]. One step of explicit 2-D diffusion:
  *     out = in + D * dt * laplacian(in)   on interior cells,
  *     out = in                            on the border (it stays fixed).
+ *
+ * The contract every function below relies on and none checks (the Python
+ * wrappers in diffusion_ffi.py check it before calling): nx >= 3 and ny >= 3,
+ * nx * ny <= INT_MAX (the int index i * ny + j never overflows), each pointer
+ * holds nx * ny doubles, and in and out (grid and scratch) do not overlap.
  */
 #ifndef DIFFUSION_H
 #define DIFFUSION_H
@@ -11,8 +16,10 @@
 /* The lecture's kernel, written for flat arrays. */
 void evolve(int nx, int ny, const double *in, double *out, double D, double dt);
 
-/* The same step, written so the compiler can vectorise it: restrict pointers
- * (in and out never overlap) and an inner loop over three row pointers. */
+/* The same step, written differently: restrict pointers (a promise that in and
+ * out never overlap), an inner loop over three row pointers found with size_t
+ * offsets (no int index that -fwrapv could make wrap), D * dt computed once, and
+ * on x86-64 a second copy compiled for AVX2, chosen at load time (diffusion.c). */
 void evolve_fast(int nx, int ny, const double *restrict in, double *restrict out,
                  double D, double dt);
 
@@ -21,9 +28,11 @@ void evolve_fast(int nx, int ny, const double *restrict in, double *restrict out
 void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, double dt,
                   int steps);
 
-/* The memory floor of a step: copy the grid to scratch and back, `steps` copies
- * in all, in one call; the result ends in grid. Every step of evolve reads one
- * grid and writes one, so no step can take less time than one of these copies. */
+/* A step's memory traffic without its arithmetic: memcpy the grid to scratch
+ * and back, `steps` copies in all, in one call; the result ends in grid. A step
+ * also reads one grid and writes one, but it is not bound to take longer than a
+ * copy: how fast memcpy goes depends on the block's size and on the strategy the
+ * C library picks for the CPU (lesson 07 measures both by grid size). */
 void copy_steps(int nx, int ny, double *grid, double *scratch, int steps);
 
 /* The struct example: points passed and returned by value, and an array of them. */
@@ -34,7 +43,8 @@ typedef struct {
 point midpoint(point a, point b);
 double path_length(const point *points, int n);
 
-/* Nothing but a call: for measuring what a call through each FFI costs. */
+/* Nothing but a call: for measuring what a call through each FFI costs. The sum
+ * wraps around (modulo 2**64 with a 64-bit long) instead of overflowing. */
 long add(long a, long b);
 
 #endif

@@ -50,10 +50,15 @@ def check_grids(grid, out):
         if not array.flags.c_contiguous:
             raise ValueError(f"{name} must be C-contiguous (a slice or a transpose is not: "
                              f"np.ascontiguousarray makes a copy that is)")
+        if not array.flags.aligned:
+            raise ValueError(f"{name} must be aligned for double (a view at an odd byte offset "
+                             f"is not: np.ascontiguousarray makes a copy that is)")
     if out.shape != grid.shape:
         raise ValueError(f"out has shape {out.shape}, grid {grid.shape}")
-    if min(grid.shape) < 3 or max(grid.shape) > INT_MAX or grid.size > INT_MAX:
-        raise ValueError(f"grid shape {grid.shape}: each side must be from 3 to {INT_MAX}")
+    if min(grid.shape) < 3:
+        raise ValueError(f"grid shape {grid.shape}: each side must be at least 3")
+    if grid.size > INT_MAX:
+        raise ValueError(f"grid has {grid.size} cells: C indexes them with an int, at most {INT_MAX}")
     if not out.flags.writeable:
         raise ValueError("out is read-only")
     if np.shares_memory(grid, out):
@@ -75,12 +80,13 @@ for _name in ("evolve", "evolve_fast"):
 
 
 def ctypes_evolve(grid, out, D, dt, fast=False):
-    check_grids(grid, out)      # ndpointer checks dtype, dimensions and flags, not shapes
+    check_grids(grid, out)      # ndpointer cannot compare the shape with nx, ny of this call
     function = _library.evolve_fast if fast else _library.evolve
     function(grid.shape[0], grid.shape[1], grid, out, D, dt)
 # [end: ctypes]
 
 
+# [region: structs]
 class Point(ctypes.Structure):
     """diffusion.h's `point`, for ctypes: the fields in order, with their C types."""
     _fields_ = [("x", ctypes.c_double), ("y", ctypes.c_double)]
@@ -100,6 +106,18 @@ def ctypes_midpoint(a, b):
 def ctypes_path_length(points):
     array = (Point * len(points))(*[Point(x, y) for x, y in points])
     return _library.path_length(array, len(points))
+
+
+# cffi knows `point` from diffusion.h (CDEF): no second declaration. (api_lib
+# and api_ffi, the API-mode module's, are set in the cffi section below.)
+def cffi_midpoint(a, b):
+    middle = api_lib.midpoint(a, b)          # a tuple or dict converts to a point
+    return middle.x, middle.y
+
+
+def cffi_path_length(points):
+    return api_lib.path_length(api_ffi.new("point[]", points), len(points))
+# [end: structs]
 
 
 # ---- cffi ----
@@ -136,19 +154,11 @@ def cffi_api_evolve_steps(grid, scratch, D, dt, steps):
 
 
 def cffi_api_copy_steps(grid, scratch, steps):
-    """The memory floor, in one call: `steps` whole-grid copies, alternating as the steps do."""
+    """A step's memory traffic without its arithmetic, in one call: `steps` whole-grid
+    copies, alternating as the steps do."""
     check_grids(grid, scratch)
     api_lib.copy_steps(grid.shape[0], grid.shape[1], api_ffi.from_buffer("double[]", grid, require_writable=True),
                        api_ffi.from_buffer("double[]", scratch, require_writable=True), steps)
-
-
-def cffi_midpoint(a, b):
-    middle = api_lib.midpoint(a, b)          # a tuple or dict converts to a point
-    return middle.x, middle.y
-
-
-def cffi_path_length(points):
-    return api_lib.path_length(api_ffi.new("point[]", points), len(points))
 
 
 WRAPPERS = {"NumPy slicing": numpy_evolve, "NumPy in place": numpy_evolve_inplace,

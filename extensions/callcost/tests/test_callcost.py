@@ -18,6 +18,16 @@ def test_large_values_in_a_c_long(name):
     assert VARIANTS[name](2**62, 2**61) == 2**62 + 2**61
 
 
+@pytest.mark.parametrize("name", [n for n in VARIANTS if n not in ("pure Python", "ctypes without argtypes")])
+def test_the_c_sum_wraps_around(name):
+    """Every C add does its sum in unsigned long: a defined wrap-around, not
+    signed overflow (undefined behaviour), and the same in every binding."""
+    bits = 8 * ctypes.sizeof(ctypes.c_long)
+    long_max, long_min = 2**(bits - 1) - 1, -2**(bits - 1)
+    assert VARIANTS[name](long_max, 1) == long_min
+    assert VARIANTS[name](long_min, -1) == long_max
+
+
 def test_untyped_ctypes_truncates_silently():
     """Why argtypes and restype matter: without them ctypes passes and returns C ints."""
     assert VARIANTS["ctypes without argtypes"](2**31 - 1, 1) == -(2**31)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import diffusion_ffi as d
+from numpy.ctypeslib import ndpointer
 from diffusion_cdef import CDEF
 
 HERE = pathlib.Path(__file__).resolve().parent.parent
@@ -97,6 +98,14 @@ def test_the_lecture_run_conserves_heat_away_from_the_border():
     assert grid.max() < 0.005
 
 
+def misaligned(shape):
+    """A C-contiguous float64 view that starts one byte into its buffer."""
+    buffer = np.zeros(np.prod(shape) * 8 + 1, dtype=np.uint8)
+    view = buffer[1:].view(np.float64).reshape(shape)
+    assert view.flags.c_contiguous and not view.flags.aligned
+    return view
+
+
 def bad_arguments():
     good = np.zeros((8, 8))
     return [
@@ -107,7 +116,9 @@ def bad_arguments():
         ("transposed", np.zeros((8, 9)).T, np.zeros((9, 8)), ValueError, "grid must be C-contiguous"),
         ("strided", np.zeros((8, 16))[:, ::2], np.zeros((8, 8)), ValueError, "grid must be C-contiguous"),
         ("shapes", good, np.zeros((8, 9)), ValueError, r"out has shape \(8, 9\), grid \(8, 8\)"),
-        ("tiny", np.zeros((2, 8)), np.zeros((2, 8)), ValueError, r"grid shape \(2, 8\): each side must be from 3"),
+        ("tiny", np.zeros((2, 8)), np.zeros((2, 8)), ValueError, r"grid shape \(2, 8\): each side must be at least 3"),
+        ("misaligned", misaligned((8, 8)), np.zeros((8, 8)), ValueError, "grid must be aligned for double"),
+        ("misaligned out", good, misaligned((8, 8)), ValueError, "out must be aligned for double"),
         ("same", good, good, ValueError, "out must not overlap grid"),
         ("read-only", good, np.zeros((8, 8)).view(), ValueError, None),
     ]
@@ -124,6 +135,19 @@ def test_bad_arguments_are_rejected(wrapper, case):
         wrapper(grid, out, 1.0, 0.1)
 
 
+def test_more_cells_than_an_int_can_index_are_rejected():
+    """A grid of more than INT_MAX cells, faked: a view over 8 bytes with the
+    strides of a real one. check_grids must refuse it before touching its data."""
+    shape = (2**16, 2**15 + 1)                                    # 2**31 + 2**16 cells
+    def huge():
+        return np.lib.stride_tricks.as_strided(np.zeros(1), shape=shape,
+                                               strides=(8 * shape[1], 8), writeable=False)
+    grid, out = huge(), huge()
+    assert grid.flags.c_contiguous and grid.size > d.INT_MAX
+    with pytest.raises(ValueError, match=r"grid has 2147549184 cells: C indexes them with an int, at most 2147483647"):
+        d.check_grids(grid, out)
+
+
 def test_ndpointer_alone_catches_dtype_but_not_shape():
     """Why the wrappers check more than ctypes' ndpointer does."""
     function = d._library.evolve
@@ -133,6 +157,10 @@ def test_ndpointer_alone_catches_dtype_but_not_shape():
         function(8, 8, np.zeros((8, 16))[:, ::2], np.zeros((8, 8)), 1.0, 0.1)
     # A shape that disagrees with nx, ny passes ndpointer: nothing in C can know.
     function(3, 3, np.zeros((3, 3)), np.zeros((3, 3)), 1.0, 0.1)
+    # ndpointer can check a shape, but only one fixed when the type is made:
+    fixed = ndpointer(dtype=np.float64, shape=(8, 8))
+    with pytest.raises(TypeError, match="array must have shape"):
+        fixed.from_param(np.zeros((3, 3)))
 
 
 def test_structs_through_ctypes_and_cffi():
