@@ -27,6 +27,7 @@
 #include <structmember.h>       /* PyMemberDef's T_OBJECT_EX before 3.12 */
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static const unsigned char END_MAGIC[4] = {0xd5, 0x10, 0xad, 0xed};
 #define TUPLE_KEY 0x21
 
 #define MAX_HEADER_TEXT 65536           /* the text header is a few hundred bytes */
-#define MAX_BLOCK_ROWS (1u << 31)       /* decompressed bytes in one block */
+#define MAX_BLOCK_ROWS (1u << 31)       /* bytes of rows one block may decompress to */
 #define MAX_DEPTH 256                   /* nesting of arrays and maps in a tuple */
 /* [end: format] */
 
@@ -54,6 +55,9 @@ static const unsigned char END_MAGIC[4] = {0xd5, 0x10, 0xad, 0xed};
  * CRC-32C (Castagnoli), bytewise with a table: Tarantool's block checksum.
  * ------------------------------------------------------------------------- */
 static uint32_t crc_table[256];
+/* Filled once per process: module_exec runs in every interpreter that imports
+ * the module, and another may be reading the table meanwhile. */
+static pthread_once_t crc_table_once = PTHREAD_ONCE_INIT;
 
 static void
 crc_init(void)
@@ -87,7 +91,7 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    PyObject *path;             /* str, as given (os.fspath) */
+    PyObject *path;             /* str: a str, bytes or path object, decoded */
     PyObject *meta;             /* dict of the text header's "Key: value" lines */
     FILE *file;                 /* NULL once closed or exhausted */
     long long file_size;
@@ -1003,7 +1007,10 @@ static int
 module_exec(PyObject *module)
 {
     module_state *state = PyModule_GetState(module);
-    crc_init();
+    if (pthread_once(&crc_table_once, crc_init) != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "cannot build the CRC-32C table");
+        return -1;
+    }
     state->SnapshotError = PyErr_NewExceptionWithDoc(
         "tarantool_snapshot.SnapshotError", error_doc, PyExc_ValueError, NULL);
     if (state->SnapshotError == NULL

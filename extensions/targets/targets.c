@@ -175,7 +175,8 @@ open_key_file(const char *path, enum which_file file, int key_size, int has_head
 /* [region: set] */
 /* The keys of `in`, in one of two shapes, chosen by measuring them first:
  *  - a bitmap, one bit per value from min to max, when that range is dense
- *    enough that the bitmap takes no more memory than the hash set would: a
+ *    enough that the bitmap takes less memory than the smallest hash set could
+ *    (two 8-byte slots per key; the real one rounds up to a power of two): a
  *    lookup is one shift and one load, and a small bitmap stays in the cache;
  *  - otherwise a hash set: open addressing, linear probing, at most half full.
  *    Slot value EMPTY marks a free slot; the key EMPTY itself is kept aside. */
@@ -212,7 +213,7 @@ set_build(struct key_set *set, const unsigned char *keys, size_t count, int key_
         set->max = key > set->max ? key : set->max;
     }
     uint64_t range = set->max - set->min;
-    if (range / 8 < 16 * (uint64_t)count) {       /* at most the hash set's size */
+    if (range / 8 < 16 * (uint64_t)count) {       /* under 16 bytes per key */
         set->bitmap = calloc(range / 64 + 1, sizeof *set->bitmap);
         if (set->bitmap == NULL)
             return -1;
@@ -258,7 +259,7 @@ set_contains(const struct key_set *set, uint64_t key)
         return 0;
     if (set->bitmap != NULL) {
         uint64_t bit = key - set->min;
-        return (int)(set->bitmap[bit / 64] >> (bit % 64)) & 1;
+        return (int)((set->bitmap[bit / 64] >> (bit % 64)) & 1);
     }
     if (key == EMPTY)
         return set->has_empty_key;
@@ -382,6 +383,7 @@ negative(const char *all_path, const char *in_path, const char *out_path,
         memcpy(header, HEADER_MAGIC, 4);
         store_le(header + 4, (uint64_t)key_size, 4);
         store_le(header + 8, count, 8);
+        errno = 0;              /* a short write sets no errno: don't report a stale one */
         if (pwrite(fd, header, HEADER_SIZE, 0) != HEADER_SIZE) {
             if (errno == 0)
                 errno = EIO;
@@ -511,7 +513,8 @@ targets_negative(PyObject *module, PyObject *args, PyObject *kwargs)
     ACQUIRE_GIL(save);          /* ... to here */
 
     if (written < 0) {
-        /* Report the path as the caller gave it (str), not the bytes. */
+        /* Report the path as a str, decoded from the file-system bytes, whether the
+         * caller passed a str, bytes or a path object. */
         PyObject *path = PyUnicode_DecodeFSDefault(PyBytes_AS_STRING(paths[failure.file]));
         if (path != NULL)
             raise_failure(get_state(module), &failure, path);

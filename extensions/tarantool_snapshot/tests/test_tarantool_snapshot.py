@@ -82,6 +82,10 @@ def test_meta_and_attributes():
     with pytest.raises(AttributeError):
         iterator.path = "elsewhere"
     iterator.close()
+    # A bytes or str path is kept as a str, decoded like os.fsdecode().
+    for given in (os.fsencode(ref.FIXTURE), str(ref.FIXTURE)):
+        with tarantool_snapshot.iter(given) as other:
+            assert type(other.path) is str and other.path == str(ref.FIXTURE)
 
 
 def test_plain_blocks_give_the_same_rows(tmp_path):

@@ -102,6 +102,10 @@ def test_missing_file(tmp_path):
     assert error.path == str(tmp_path / "nowhere") and error.reason == "No such file or directory"
     assert str(error) == f"[Errno 2] No such file or directory: '{tmp_path / 'nowhere'}'"
     assert not (tmp_path / "out").exists()
+    # .path and .filename are a str whatever the caller passed (str, bytes, a Path).
+    with pytest.raises(targets.Error) as caught:
+        targets.targets_negative(os.fsencode(tmp_path / "nowhere"), tmp_path / "in", tmp_path / "out")
+    assert caught.value.path == caught.value.filename == str(tmp_path / "nowhere")
 
 
 def test_directory_and_pipe_are_refused(tmp_path):
