@@ -98,16 +98,20 @@ static slot *table_find_or_add(id_table *t, uint64_t id)
 }
 /* [end: table] */
 
+/* [region: counts] */
+/* The result of one file: exact 64-bit sums, and the two histograms. */
 typedef struct {
     uint64_t shows_all, clicks_all, shows_uniq, clicks_uniq;
     uint64_t shows_freq[FREQ_BUCKETS], clicks_freq[FREQ_BUCKETS];
 } counts;
 
+/* A slot's total, capped at FREQ_CAP (32): min(total + value, 32) in one byte. */
 static inline uint8_t add_saturating(uint8_t total, uint16_t value)
 {
     unsigned sum = (unsigned)total + value;
     return sum > FREQ_CAP ? FREQ_CAP : (uint8_t)sum;
 }
+/* [end: counts] */
 
 /* [region: records] */
 /* A record is packed little-endian: id (uint64, or uint32 when key_size is 4),
@@ -264,6 +268,7 @@ static void text_u64(textbuf *b, uint64_t v)
 
 /* ======================= Part 2: the Python glue ======================= */
 
+/* [region: json_string] */
 /* Append `s` as a JSON string exactly as json.dumps() writes it (ASCII only:
  * other characters become \uXXXX, outside the BMP as a surrogate pair). */
 static void text_json_string(textbuf *b, PyObject *s)
@@ -311,6 +316,7 @@ static void text_json_string(textbuf *b, PyObject *s)
     }
     text_append(b, "\"", 1);
 }
+/* [end: json_string] */
 
 static void text_json_list(textbuf *b, const uint64_t *values)
 {
@@ -404,9 +410,15 @@ static PyObject *counts_as_dict(PyObject *entity_type, uint64_t entity_id, const
 /* [end: dict] */
 
 /* [region: errors] */
-/* Turn a reader_error into the matching Python exception (the GIL is held again). */
-static void set_exception(const reader_error *err, PyObject *path)
+/* Turn a reader_error into the matching Python exception (the GIL is held
+ * again). `path_bytes` is the file name from PyUnicode_FSConverter; the
+ * exception names it as a str, whatever type the caller passed. */
+static void set_exception(const reader_error *err, PyObject *path_bytes)
 {
+    PyObject *path = PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(path_bytes),
+                                                      PyBytes_GET_SIZE(path_bytes));
+    if (path == NULL)
+        return;         /* the decoding error is the exception */
     switch (err->kind) {
     case READER_OS_ERROR:
         errno = err->errnum;
@@ -419,6 +431,7 @@ static void set_exception(const reader_error *err, PyObject *path)
         PyErr_Format(PyExc_ValueError, "%R: %s", path, err->message);
         break;
     }
+    Py_DECREF(path);
 }
 /* [end: errors] */
 
@@ -486,12 +499,7 @@ get_counters(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
     status = count_file(PyBytes_AS_STRING(path), key_size, &c, &err);
     Py_END_ALLOW_THREADS
     if (status < 0) {
-        PyObject *filename = PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(path),
-                                                              PyBytes_GET_SIZE(path));
-        if (filename != NULL) {
-            set_exception(&err, filename);
-            Py_DECREF(filename);
-        }
+        set_exception(&err, path);
         goto done;
     }
 
@@ -524,7 +532,7 @@ detect_format(PyObject *Py_UNUSED(module), PyObject *arg)
     Py_END_ALLOW_THREADS
     PyObject *result = NULL;
     if (r == NULL) {
-        set_exception(&err, arg);
+        set_exception(&err, path);
     }
     else {
         result = PyLong_FromLong(reader_format_of(r));
@@ -560,7 +568,8 @@ static int counters_exec(PyObject *module)
 static PyModuleDef_Slot counters_slots[] = {
     {Py_mod_exec, counters_exec},
 #if PY_VERSION_HEX >= 0x030C0000
-    /* No C globals, so each subinterpreter may have its own GIL... */
+    /* No mutable C globals (only constant tables), so each subinterpreter
+     * may have its own GIL... */
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif
 #if PY_VERSION_HEX >= 0x030D0000

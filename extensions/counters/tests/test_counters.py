@@ -183,6 +183,17 @@ def test_detect_format_of_tiny_files(tmp_path):
         counters.detect_format(3)
 
 
+@pytest.mark.parametrize("as_type", [str, os.fsencode, lambda path: path], ids=["str", "bytes", "Path"])
+def test_errors_name_the_file_as_str_whatever_the_path_type(tmp_path, as_type):
+    # get_counters and detect_format report the same filename, decoded to str.
+    missing = tmp_path / "missing.bin"
+    for call in (lambda: counters.get_counters(as_type(missing), "b", 1),
+                 lambda: counters.detect_format(as_type(missing))):
+        with pytest.raises(FileNotFoundError) as info:
+            call()
+        assert info.value.filename == str(missing)
+
+
 def test_signature_comes_from_the_docstring():
     assert str(inspect.signature(counters.get_counters)) == \
         "(filepath, entity_type, entity_id, key_size=8, as_json=False)"
@@ -315,5 +326,5 @@ def test_repeated_calls_do_not_grow_memory(record_files):
     calls(300)
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
-    assert grown < 8_000, f"{grown} bytes more after 300 calls"
+    assert grown < 8_000, f"{grown} bytes more after 300 rounds (600 calls)"
     assert sys.getrefcount(entity_type) == refs_before

@@ -18,6 +18,13 @@ def test_known_values():
     assert (first.collatz_steps(1), first.collatz_steps(27), first.collatz_steps(837799)) == (0, 111, 524)
 
 
+def test_max_steps_zero_allows_only_one():
+    # 1 needs no step; any other n needs at least one, which max_steps=0 forbids.
+    assert first.collatz_steps(1, max_steps=0) == 0
+    with pytest.raises(ValueError, match="2 needs more than max_steps=0 steps"):
+        first.collatz_steps(2, max_steps=0)
+
+
 def test_keywords_and_constant():
     assert first.DEFAULT_MAX_STEPS == 100_000
     assert first.collatz_steps(n=27, max_steps=111) == 111
@@ -28,6 +35,8 @@ def test_keywords_and_constant():
     ((0,), ValueError, "n must be at least 1, not 0"),
     ((-5,), ValueError, "n must be at least 1, not -5"),
     ((27, 110), ValueError, "27 needs more than max_steps=110 steps"),
+    ((27, -1), ValueError, "max_steps must be at least 0, not -1"),
+    ((1, -1), ValueError, "max_steps must be at least 0, not -1"),
     ((2 ** 63 - 1,), OverflowError, "the sequence of 9223372036854775807 leaves the 64-bit range"),
     ((2 ** 63,), OverflowError, "Python int too large to convert to C ssize_t"),
     (("27",), TypeError, "'str' object cannot be interpreted as an integer"),
