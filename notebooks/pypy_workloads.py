@@ -2,8 +2,8 @@
 
     python pypy_workloads.py <workload> [arguments]
 
-prints one line of JSON: the measurements (seconds per run or step, and the
-peak resident memory) and a checksum of the result, so the
+prints one line of JSON: the measurements (seconds per run, step or call) and a
+checksum of the result, so the
 notebook can check that both interpreters computed the same thing before it
 compares their times. The code is the course's own: the pure-Python Julia set of
 lesson 05 and the diffusion step of lesson 07, imported from their folders.
@@ -11,13 +11,16 @@ lesson 05 and the diffusion step of lesson 07, imported from their folders.
 Workloads:
     julia WIDTH RUNS             calculate_z on a WIDTH x WIDTH grid, RUNS times
     diffusion SIDE STEPS         pure-Python steps on lists of lists
+    diffusion-jit-events SIDE STEPS      (PyPy only) the same, and the steps in which the
+                                 JIT compiled code
     diffusion-tolist SIDE STEPS  the same, the grid made by NumPy's tolist()
     diffusion-tolist-list SIDE STEPS     the same, each row copied by list(row)
     diffusion-tolist-floats SIDE STEPS   the same, each row copied by [float(x) for x in row]
     list-strategies SIDE         (PyPy only) the storage strategy of such lists
-    diffusion-numpy SIDE STEPS   NumPy slicing steps
-    diffusion-numpy-inplace SIDE STEPS   NumPy with out=, no temporaries
+    diffusion-numpy SIDE STEPS   NumPy steps that make temporary arrays
+    diffusion-numpy-inplace SIDE STEPS   NumPy with out=, no temporary arrays
     diffusion-cffi SIDE STEPS    libdiffusion's evolve through cffi's ABI mode
+    cffi-calls COUNT             COUNT calls of that evolve on a 3 x 3 grid: the cost of a call
     new-array SIDE COUNT         make and drop a SIDE x SIDE NumPy array, COUNT times
     new-array-nogc SIDE COUNT    the same with the garbage collector off
     objects COUNT                COUNT small objects kept alive: memory
@@ -37,13 +40,13 @@ D, DT = 1.0, 0.1
 
 
 def memory_kib():
-    """(current, peak) resident memory of this process, from /proc (Linux)."""
-    fields = {}
+    """The resident memory of this process, from /proc (Linux)."""
     with open("/proc/self/status") as status:
         for line in status:
             key, _, value = line.partition(":")
-            fields[key] = value
-    return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+            if key == "VmRSS":
+                return int(value.split()[0])
+    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def digest(values):
@@ -74,12 +77,12 @@ def step_times(evolve, grid, spare, steps):
     return seconds, grid
 
 
-def diffusion(side, steps, grid=None):
+def diffusion(side, steps, grid=None, evolve=None):
     from diffusion_python import python_evolve, python_initial_grid
 
     grid = grid or python_initial_grid((side, side))
     spare = [[0.0] * side for _ in range(side)]
-    seconds, grid = step_times(python_evolve, grid, spare, steps)
+    seconds, grid = step_times(evolve or python_evolve, grid, spare, steps)
     return {"seconds": seconds, "checksum": digest([value for row in grid for value in row])}
 
 
@@ -99,6 +102,29 @@ def diffusion_tolist_list(side, steps):
 def diffusion_tolist_floats(side, steps):
     return diffusion_tolist(side, steps, copy=lambda row: [float(x) for x in row])
 # [end: diffusion]
+
+
+# [region: events]
+def diffusion_jit_events(side, steps):
+    """(PyPy only) The diffusion workload, and the steps (1 = the first) in which
+    the JIT compiled a loop or a bridge."""
+    import pypyjit
+    from diffusion_python import python_evolve
+
+    done, step, compiled = 0, 0, []     # step: the one running, 0 between steps
+
+    def counted_evolve(grid, out, D, dt):
+        nonlocal done, step
+        done += 1
+        step = done
+        python_evolve(grid, out, D, dt)
+        step = 0
+
+    pypyjit.set_compile_hook(lambda info: compiled.append(step))   # called for each loop or bridge
+    result = diffusion(side, steps, evolve=counted_evolve)
+    pypyjit.set_compile_hook(None)
+    return {**result, "compiled": sorted(set(compiled) - {0})}
+# [end: events]
 
 
 # [region: strategies]
@@ -145,16 +171,21 @@ def diffusion_numpy_inplace(side, steps):
 
 
 # [region: cffi]
-def diffusion_cffi(side, steps):
-    """ABI mode: no compiled module, just the library and its declarations;
-    the grids are cffi arrays, not NumPy."""
+def open_library():
+    """ABI mode: no compiled module, just the library and its declarations."""
     import cffi
     from diffusion_cdef import CDEF
-    from diffusion_python import python_initial_grid
 
     ffi = cffi.FFI()
     ffi.cdef(CDEF)
-    library = ffi.dlopen(str(ROOT / "extensions/diffusion/libdiffusion.so"))
+    return ffi, ffi.dlopen(str(ROOT / "extensions/diffusion/libdiffusion.so"))
+
+
+def diffusion_cffi(side, steps):
+    """The grids are cffi arrays, not NumPy."""
+    from diffusion_python import python_initial_grid
+
+    ffi, library = open_library()
     grid = ffi.new("double[]", [value for row in python_initial_grid((side, side)) for value in row])
     spare = ffi.new("double[]", side * side)
 
@@ -163,6 +194,17 @@ def diffusion_cffi(side, steps):
 
     seconds, grid = step_times(evolve, grid, spare, steps)
     return {"seconds": seconds, "checksum": digest(list(grid))}
+
+
+def cffi_calls(count):
+    """The seconds per call of evolve on a 3 x 3 grid: one interior cell, so
+    what is timed is almost all the call (and its share of the loop)."""
+    ffi, library = open_library()
+    grid, out = ffi.new("double[]", [1.0] * 9), ffi.new("double[]", 9)
+    start = time.perf_counter()
+    for _ in range(count):
+        library.evolve(3, 3, grid, out, D, DT)
+    return {"seconds": [(time.perf_counter() - start) / count], "checksum": digest(list(out))}
 # [end: cffi]
 
 
@@ -193,25 +235,26 @@ class Particle:
 
 
 def objects(count):
-    before, _ = memory_kib()
+    before = memory_kib()
     start = time.perf_counter()
     particles = [Particle(float(i), 0.5 * i, 1.0) for i in range(count)]
     seconds = time.perf_counter() - start
-    after, peak = memory_kib()
+    after = memory_kib()
     return {"seconds": [seconds], "checksum": sum(p.x for p in particles),
-            "kib_before": before, "kib_after": after, "kib_peak": peak}
+            "kib_before": before, "kib_after": after}
 
 
-WORKLOADS = {"julia": julia, "diffusion": diffusion, "diffusion-tolist": diffusion_tolist,
+WORKLOADS = {"julia": julia, "diffusion": diffusion, "diffusion-jit-events": diffusion_jit_events,
+             "diffusion-tolist": diffusion_tolist,
              "diffusion-tolist-list": diffusion_tolist_list, "diffusion-tolist-floats": diffusion_tolist_floats,
              "list-strategies": list_strategies,
              "diffusion-numpy": diffusion_numpy, "diffusion-numpy-inplace": diffusion_numpy_inplace,
-             "diffusion-cffi": diffusion_cffi, "new-array": new_array, "new-array-nogc": new_array_nogc,
+             "diffusion-cffi": diffusion_cffi, "cffi-calls": cffi_calls,
+             "new-array": new_array, "new-array-nogc": new_array_nogc,
              "objects": objects}
 
 if __name__ == "__main__":
     name, *arguments = sys.argv[1:]
     result = WORKLOADS[name](*map(int, arguments))
     result["interpreter"] = platform.python_implementation()
-    result.setdefault("kib_peak", memory_kib()[1])
     print(json.dumps(result))

@@ -1,7 +1,9 @@
 """Lesson 06's workloads: each interpreter must compute exactly what NumPy and
 lesson 05's validation say, before the lesson compares their times."""
+import hashlib
 import json
 import pathlib
+import struct
 import subprocess
 import sys
 
@@ -29,8 +31,24 @@ def test_every_diffusion_workload_gives_numpys_grid(interpreter):
         result = run(interpreter, workload, 40, 7)
         assert result["checksum"] == expected["checksum"], workload
         assert len(result["seconds"]) == 7
-        assert result["kib_peak"] > 0
     assert run(interpreter, "diffusion", 40, 6)["checksum"] != expected["checksum"]
+
+
+@pytest.mark.skipif(not PYPY.exists(), reason="no .venv-pypy (pypy3 not installed)")
+def test_jit_events_name_steps_of_the_run():
+    expected = run(sys.executable, "diffusion", 40, 30)
+    result = run(str(PYPY), "diffusion-jit-events", 40, 30)
+    assert result["checksum"] == expected["checksum"] and len(result["seconds"]) == 30
+    assert result["compiled"], "the JIT compiled the step's loops during the run"
+    assert all(1 <= step <= 30 for step in result["compiled"])
+
+
+@pytest.mark.parametrize("interpreter", INTERPRETERS)
+def test_cffi_calls_compute_one_step_of_3x3(interpreter):
+    result = run(interpreter, "cffi-calls", 1000)
+    assert len(result["seconds"]) == 1 and 0 < result["seconds"][0] < 1e-3
+    # a 3 x 3 grid of ones is left unchanged: the border is copied, the Laplacian of the centre is 0
+    assert result["checksum"] == hashlib.sha256(struct.pack("9d", *[1.0] * 9)).hexdigest()
 
 
 @pytest.mark.parametrize("interpreter", INTERPRETERS)
