@@ -23,12 +23,12 @@ def blank_outputs(cell):
             data = output.get("data", {})
             plain = data.get("text/plain")
             if plain is not None and not "".join(plain).strip():
-                blank.append(f"a {kind} whose text/plain is empty")
+                blank.append(f"an output ({kind}) whose text/plain is empty")
             page = data.get("text/html")
             if page is not None:
                 page = re.sub(r"(?s)<style.*?</style>", "", "".join(page))
                 if not html.unescape(re.sub(r"<[^>]+>", "", page)).strip():
-                    blank.append(f"a {kind} whose HTML shows no text (an empty code listing?)")
+                    blank.append(f"an output ({kind}) whose HTML shows no text (an empty code listing?)")
     return blank
 
 
