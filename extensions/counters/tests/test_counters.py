@@ -267,7 +267,8 @@ def test_corrupt_streams(tmp_path, name, data, message):
     ({"entity_id": 2 ** 64}, ValueError, "entity_id must be in 0..2**64-1"),
     ({"filepath": 3}, TypeError, "expected str, bytes or os.PathLike object, not int"),
     ({"filepath": "a\0b"}, ValueError, "embedded null byte"),
-    ({"colour": "red"}, TypeError, "'colour' is an invalid keyword argument for get_counters()"),
+    # the wording is CPython's (3.13 changed it); what the course controls is that the name is given
+    ({"colour": "red"}, TypeError, "'colour'"),
 ])
 def test_bad_arguments(record_files, kwargs, error, message):
     arguments = {"filepath": record_files["plain", 8][0], "entity_type": "banner", "entity_id": 7}

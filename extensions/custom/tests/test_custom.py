@@ -65,7 +65,7 @@ def test_members_are_checked_by_python_itself():
     (("Ada", -1), {}, ValueError, "age must be at least 0, not -1"),
     (("Ada", "x"), {}, TypeError, "'str' object cannot be interpreted as an integer"),
     (("Ada",), {"email": 1}, TypeError, "must be str, not int"),
-    (("Ada",), {"colour": 1}, TypeError, "'colour' is an invalid keyword argument"),
+    (("Ada",), {"colour": 1}, TypeError, "'colour'"),   # CPython's wording (3.13 changed it)
 ])
 def test_bad_construction(args, kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -169,7 +169,7 @@ def test_failed_call_keeps_the_old_output(tmp_path):
     ((), {}, TypeError, "missing required argument 'all_path'"),
     ((1, "b", "c"), {}, TypeError, "expected str, bytes or os.PathLike object, not int"),
     (("a\0", "b", "c"), {}, ValueError, "embedded null byte"),
-    (("a", "b", "c"), {"colour": 1}, TypeError, "'colour' is an invalid keyword argument"),
+    (("a", "b", "c"), {"colour": 1}, TypeError, "'colour'"),   # CPython's wording (3.13 changed it)
 ])
 def test_bad_arguments(args, kwargs, error, message):
     with pytest.raises(error, match=message):
