@@ -16,7 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 LANGUAGES = {".c": "c", ".h": "c", ".py": "python", ".cpp": "cpp", ".hpp": "cpp",
-             ".pyx": "cython", ".pxi": "cython", ".proto": "protobuf", ".lua": "lua"}
+             ".pyx": "cython", ".pxd": "cython", ".proto": "protobuf", ".lua": "lua"}
 
 
 def cut_region(text, region):
@@ -49,7 +49,6 @@ class Listing:
     built."""
 
     def __init__(self, path, region=None, language=None):
-        self.path = path
         text = (ROOT / path).read_text()
         if region is None:
             self.code = text.rstrip("\n")

@@ -71,7 +71,7 @@ def expected_listing(path, region):
 
 def listing_cases():
     for notebook in NOTEBOOKS:
-        for index, (cell, path, region) in enumerate(show_source_calls(notebook)):
+        for cell, path, region in show_source_calls(notebook):
             yield pytest.param(notebook, cell, path, region, id=f"{notebook.name[:2]}-{path.split('/')[-1]}-{region}")
 
 
