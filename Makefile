@@ -23,10 +23,11 @@ PYPY ?= pypy3
 PYPY_VENV := .venv-pypy
 PYPY_STAMP := $(PYPY_VENV)/.installed
 PATHS_STAMP := $(VENV)/.extension-paths
+S2_STAMP := build/stamps/s2-library
 BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help setup system build test lab run bench memcheck homework clean distclean lock
+.PHONY: help setup system build test lab run bench memcheck homework clean distclean lock test-distro
 
 help:
 	@echo "make setup     system packages (apt, as root) and the .venv with the course kernel"
@@ -37,10 +38,11 @@ help:
 	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
 	@echo "make memcheck  the extensions' tests under AddressSanitizer"
 	@echo "make homework  build the student's pb (extensions/pb/homework) and run pb's tests on it"
-	@echo "make clean     remove build outputs (distclean also removes .venv)"
+	@echo "make clean     remove build outputs (distclean also removes .venv, build/s2, build/distro)"
+	@echo "make test-distro DIST=trixie|bookworm   make test on a fresh Debian made with debootstrap (root)"
 
 # ---- setup ----
-setup: system $(VENV_STAMP) $(PATHS_STAMP) $(PYPY_STAMP)
+setup: system $(VENV_STAMP) $(PATHS_STAMP) $(PYPY_STAMP) $(S2_STAMP)
 
 # SYSTEM_PACKAGES=skip: the libraries come from elsewhere (conda: see environment.yml).
 SYSTEM_PACKAGES ?= apt
@@ -67,6 +69,15 @@ $(PYPY_STAMP): requirements-pypy.txt | system
 	else \
 	    echo "pypy3 not found: lesson 06 will skip its PyPy cells (Debian: apt-get install pypy3 pypy3-venv)"; \
 	fi
+
+# Lesson 04's S2: Debian's libs2-dev where the release has it (Debian 12);
+# elsewhere (Debian 13) the same S2 built once from Debian's source into build/s2,
+# which make clean keeps (minutes to remake: see tools/build-s2.sh).
+$(S2_STAMP): tools/build-s2.sh | system
+	@if [ -e /usr/include/s2/s2cell_id.h ]; then echo "S2: Debian's libs2-dev"; \
+	else tools/build-s2.sh $(CURDIR)/build/s2; fi
+	@mkdir -p $(@D) && touch $@
+build/stamps/s2cover.built: $(S2_STAMP)
 
 # Every extension folder goes on the venv's sys.path through a .pth file, so
 # `import counters` works in the notebooks, the tests and the benchmarks alike.
@@ -116,13 +127,23 @@ homework: build
 	PYTHONPATH=$(CURDIR)/build/homework/lib $(PY) -m pytest -p no:cacheprovider -q extensions/pb/tests
 
 # ---- housekeeping ----
+# build/s2 (S2 built from source) and build/distro (debootstrapped systems) are
+# slow to remake and stay; --one-file-system never follows a test-distro mount.
 clean:
-	rm -rf build .pytest_cache .hypothesis
+	find build -mindepth 1 -maxdepth 1 -not -name s2 -not -name distro \
+	    -exec rm -rf --one-file-system {} + 2>/dev/null || true
+	rm -rf .pytest_cache .hypothesis
 	find extensions \( -name '*.so' -o -name '*.pb-c.[ch]' \) -delete
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(PYPY_VENV)
+	rm -rf --one-file-system $(VENV) $(PYPY_VENV) build
+
+# make test on a fresh Debian of release DIST (trixie, bookworm), made with
+# debootstrap under build/distro: see tools/test-distro.sh. Not part of make test.
+DIST ?= trixie
+test-distro:
+	tools/test-distro.sh $(DIST)
 
 # Re-resolve requirements.in into requirements.txt (every package pinned).
 lock:

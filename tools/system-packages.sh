@@ -1,37 +1,107 @@
 #!/usr/bin/env bash
-# Make sure every package in system-packages.txt is installed.
-#   root:      apt-get installs whatever is missing (all at once, or nothing).
+# Make sure the packages in system-packages.txt are installed, release by release.
+#   root:      apt-get installs whatever is missing and exists on this release;
+#              for a package the release lacks, its `else` packages instead.
 #   not root:  print the exact `sudo apt-get install ...` line and exit 1.
-# Only Debian/Ubuntu are supported; elsewhere it says what to install and fails.
+# A needed package that this release does not have is named, with the section
+# (lesson) that needs it; everything else is installed first, then it fails.
+# Debian 12 and 13 are tested; Ubuntu shares the names but is not tested here.
 set -euo pipefail
 list=${1:-system-packages.txt}
 
-mapfile -t wanted < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$list" | grep -v '^$')
-
 if ! command -v dpkg-query >/dev/null; then
     echo "system-packages: this is not a Debian/Ubuntu system; install the equivalents of:" >&2
-    echo "  ${wanted[*]}" >&2
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]].*//' "$list" | tr '\n' ' ' >&2
+    echo >&2
     exit 1
 fi
 
-missing=()
-for pkg in "${wanted[@]}"; do
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-    [ "$status" = installed ] || missing+=("$pkg")
+release="unknown release"
+if [ -r /etc/os-release ]; then
+    . /etc/os-release
+    release="${PRETTY_NAME:-$ID}"
+    case "${ID:-}" in
+        debian) ;;
+        ubuntu) echo "system-packages: $release: not tested here; using the Debian package names, which Ubuntu mostly shares" ;;
+        *) echo "system-packages: $release is neither Debian nor Ubuntu; trying the Debian package names" ;;
+    esac
+fi
+
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]; }
+# A package exists on this release when apt knows a version it could install.
+# Without package lists (a fresh image, not root) nothing can be told: assume it does.
+have_lists=true
+compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null || have_lists=false
+exists() { ! $have_lists || apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'; }
+
+is_root=false
+[ "$(id -u)" -eq 0 ] && is_root=true
+
+# Parse the list once: name, flags, section.
+names=(); kinds=(); alts=(); sections=()
+section=""
+while IFS= read -r line; do
+    if [[ $line =~ ^#\ ---\ (.*)\ ---$ ]]; then section=${BASH_REMATCH[1]}; continue; fi
+    line=${line%%#*}
+    read -r -a words <<< "$line"
+    [ ${#words[@]} -eq 0 ] && continue
+    name=${words[0]} kind=needed alt=""
+    if [ "${words[1]:-}" = optional ]; then kind=optional
+    elif [ "${words[1]:-}" = else ]; then alt="${words[*]:2}"
+    fi
+    names+=("$name"); kinds+=("$kind"); alts+=("$alt"); sections+=("$section")
+done < "$list"
+
+# Only what is not installed yet needs apt at all.
+# (A package whose `else` packages are all installed counts as done.)
+todo=()
+for i in "${!names[@]}"; do
+    installed "${names[$i]}" && continue
+    if [ -n "${alts[$i]}" ]; then
+        done_by_alts=true
+        for a in ${alts[$i]}; do installed "$a" || done_by_alts=false; done
+        $done_by_alts && continue
+    fi
+    todo+=("$i")
+done
+[ ${#todo[@]} -eq 0 ] && exit 0
+
+if $is_root; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+fi
+
+install=() lacking=() notes=()
+for i in "${todo[@]}"; do
+    name=${names[$i]}
+    if exists "$name"; then
+        install+=("$name")
+    elif [ -n "${alts[$i]}" ]; then
+        notes+=("$name: not on $release; installing ${alts[$i]} instead (${sections[$i]})")
+        for a in ${alts[$i]}; do installed "$a" || install+=("$a"); done
+    elif [ "${kinds[$i]}" = optional ]; then
+        notes+=("$name: not on $release; optional, the course runs without it (${sections[$i]})")
+    else
+        lacking+=("$name (needed by ${sections[$i]})")
+    fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
+for n in "${notes[@]}"; do echo "system-packages: $n"; done
+
+if [ ${#install[@]} -gt 0 ]; then
+    if ! $is_root; then
+        echo "system-packages: missing Debian packages: ${install[*]}" >&2
+        echo "Install them, then run make again:" >&2
+        echo "  sudo apt-get update && sudo apt-get install -y ${install[*]}" >&2
+        exit 1
+    fi
+    echo "system-packages: installing ${install[*]}"
+    apt-get install -y -q --no-install-recommends "${install[@]}"
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "system-packages: missing Debian packages: ${missing[*]}" >&2
-    echo "Install them, then run make again:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+if [ ${#lacking[@]} -gt 0 ]; then
+    echo "system-packages: $release has no package for:" >&2
+    for l in "${lacking[@]}"; do echo "  $l" >&2; done
+    echo "Everything else is installed. Install these another way (or ask the course's issue tracker)." >&2
     exit 1
 fi
-
-echo "system-packages: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"

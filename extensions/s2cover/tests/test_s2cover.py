@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import s2cover
 import s2cover_pybind
 import s2cover_reference as ref
+import s2_library
 
 DATA = pathlib.Path(__file__).parent / "data"
 LUBBOCK = DATA / "lubbock-county.geojson"
@@ -450,12 +451,13 @@ def test_repeated_calls_do_not_grow_memory(tmp_path):
 
 # ---- why S2Debug::DISABLE ----
 
-def test_debian_libs2_aborts_on_an_invalid_loop_built_with_default_options(tmp_path):
+def test_libs2_aborts_on_an_invalid_loop_built_with_default_options(tmp_path):
     """debug_checks_demo.cpp builds a bow tie with S2's defaults: the process aborts.
     s2cover, given the same bow tie, raises ValueError (test_bad_documents)."""
     source = pathlib.Path(__file__).parent.parent / "debug_checks_demo.cpp"
     program = tmp_path / "demo"
-    subprocess.run(["g++", "-std=c++17", str(source), "-ls2", "-o", str(program)], check=True)
+    subprocess.run(["g++", "-std=c++17", str(source), *s2_library.compiler_args(), "-o", str(program)],
+                   check=True)
     run = subprocess.run([str(program)], capture_output=True, text=True)
     assert run.returncode == -signal.SIGABRT
     assert "Edge 0 crosses edge 2" in run.stderr and "Check failed: IsValid()" in run.stderr

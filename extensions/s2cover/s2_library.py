@@ -1,0 +1,50 @@
+"""Where the S2 library is, for everything that compiles against it.
+
+Debian 12 packages S2 (libs2-dev: headers in /usr/include/s2, libs2.so in the
+compiler's default path), so `-ls2` is all a build needs. Debian 13 has no S2
+package; there `make setup` builds the same S2 release from Debian's source into
+build/s2 (tools/build-s2.sh), and a build needs its include and library folders,
+plus an rpath so the module finds libs2.so when it is imported.
+"""
+import pathlib
+import subprocess
+
+BUILT_HERE = pathlib.Path(__file__).resolve().parents[2] / "build" / "s2"
+
+
+def built_here():
+    """True when the course uses the S2 that make setup built into build/s2."""
+    return (BUILT_HERE / ".complete").is_file()
+
+
+def include_dirs():
+    return [str(BUILT_HERE / "include")] if built_here() else []
+
+
+def library_dirs():
+    return [str(BUILT_HERE / "lib")] if built_here() else []
+
+
+def compiler_args():
+    """What g++ needs to compile and link a program against S2."""
+    args = [f"-I{d}" for d in include_dirs()]
+    for d in library_dirs():
+        args += [f"-L{d}", f"-Wl,-rpath,{d}"]
+    return args + ["-ls2"]
+
+
+def version():
+    """The S2 release the course's modules link, e.g. '0.10.0' (Debian's s2geometry source)."""
+    if built_here():
+        label = (BUILT_HERE / ".complete").read_text()
+    else:
+        label = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libs2-dev"],
+                               capture_output=True, text=True).stdout
+    return label.split("-")[0]
+
+
+def origin():
+    """Where that S2 came from, in words."""
+    if built_here():
+        return f"built from Debian's source package into {BUILT_HERE}"
+    return "Debian's package libs2-dev"
