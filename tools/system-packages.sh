@@ -32,7 +32,14 @@ installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || tr
 # Without package lists (a fresh image, not root) nothing can be told: assume it does.
 have_lists=true
 compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null || have_lists=false
-exists() { ! $have_lists || apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'; }
+# (apt-cache's output is read whole: `| grep -q` would stop reading at the first
+# match, and under pipefail the SIGPIPE this gives apt-cache would count as "no".)
+exists() {
+    $have_lists || return 0
+    local policy
+    policy=$(apt-cache policy "$1" 2>/dev/null)
+    [[ $policy == *"Candidate: "[!\(]* ]]
+}
 
 is_root=false
 [ "$(id -u)" -eq 0 ] && is_root=true
