@@ -145,11 +145,7 @@ DIST ?= trixie
 test-distro:
 	tools/test-distro.sh $(DIST)
 
-# Re-resolve requirements.in into requirements.txt (every package pinned).
+# Re-resolve requirements.in into requirements.txt, every package pinned, one file
+# for CPython 3.10-3.13 (uv's universal resolution; see tools/lock.sh).
 lock:
-	rm -rf build/lock-venv
-	$(PYTHON) -m venv build/lock-venv
-	build/lock-venv/bin/pip install --quiet -r requirements.in
-	{ echo "# Pinned by 'make lock' from requirements.in. Do not edit by hand."; \
-	  build/lock-venv/bin/pip freeze --all --exclude pip; } > requirements.txt
-	rm -rf build/lock-venv
+	PYTHON=$(PYTHON) tools/lock.sh
