@@ -17,8 +17,10 @@ def built_here():
     return (BUILT_HERE / ".complete").is_file()
 
 
-def include_dirs():
-    return [str(BUILT_HERE / "include")] if built_here() else []
+def include_args():
+    """Compiler arguments for S2's headers. -isystem, as /usr/include would be: S2's
+    headers then do not trip our -Wextra -Werror (an unused parameter in its logging)."""
+    return ["-isystem", str(BUILT_HERE / "include")] if built_here() else []
 
 
 def library_dirs():
@@ -27,7 +29,7 @@ def library_dirs():
 
 def compiler_args():
     """What g++ needs to compile and link a program against S2."""
-    args = [f"-I{d}" for d in include_dirs()]
+    args = include_args()
     for d in library_dirs():
         args += [f"-L{d}", f"-Wl,-rpath,{d}"]
     return args + ["-ls2"]
