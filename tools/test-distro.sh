@@ -79,7 +79,9 @@ cp -a "$base" "$root"
 for f in /etc/apt/apt.conf.d/*; do
     grep -qiE '^[[:space:]]*Acquire::' "$f" 2>/dev/null && cp "$f" "$root/etc/apt/apt.conf.d/"
 done
+# (Local CAs also go where update-ca-certificates looks, should a package rebuild the bundle.)
 [ -f /etc/ssl/certs/ca-certificates.crt ] && cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
+cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
 [ -f /etc/pip.conf ] && cp /etc/pip.conf "$root/etc/pip.conf"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 echo "pyext-lessons-$DIST" > "$root/etc/hostname"
