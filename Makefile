@@ -73,8 +73,10 @@ $(PYPY_STAMP): requirements-pypy.txt | system
 # Lesson 04's S2: Debian's libs2-dev where the release has it (Debian 12);
 # elsewhere (Debian 13) the same S2 built once from Debian's source into build/s2,
 # which make clean keeps (minutes to remake: see tools/build-s2.sh).
+# (conda's s2geometry, environment.yml, counts as installed too.)
 $(S2_STAMP): tools/build-s2.sh | system
 	@if [ -e /usr/include/s2/s2cell_id.h ]; then echo "S2: Debian's libs2-dev"; \
+	elif [ -n "$$CONDA_PREFIX" ] && [ -e "$$CONDA_PREFIX/include/s2/s2cell_id.h" ]; then echo "S2: conda's s2geometry"; \
 	else tools/build-s2.sh $(CURDIR)/build/s2; fi
 	@mkdir -p $(@D) && touch $@
 build/stamps/s2cover.built: $(S2_STAMP)

@@ -10,7 +10,8 @@
 #      bound in.
 #   3. A clone of this checkout's HEAD (committed work only) and, inside, the
 #      README's test command, `make test`, as root, so make installs the system
-#      packages itself. Its output goes to build/distro/DIST/make-test.log.
+#      packages itself. Its output goes to build/distro/DIST/make-test.log; when
+#      it passes, tools/test-distro-record.py writes its times into README.md.
 #
 # Needs root and debootstrap (apt-get install debootstrap). Not part of make test.
 set -euo pipefail
@@ -115,4 +116,6 @@ rc=$?
 set -e
 tail -n 15 "$log"
 echo "test-distro: Debian $DIST: make test exited $rc after $(elapsed "$t0")"
+# A passing run's times go into the README's requirements table.
+[ $rc -eq 0 ] && python3 "$here/tools/test-distro-record.py" "$DIST"
 exit $rc
