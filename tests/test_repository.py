@@ -35,3 +35,20 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / "README.md").read_text()
     lines = [l for l in (ROOT / ".ci/run").read_text().splitlines() if l and not l.startswith("#")]
     assert lines[-1] == "make test"
+
+
+def test_test_distro_rows_replace_their_release_and_keep_the_others():
+    spec = importlib.util.spec_from_file_location("record", ROOT / "tools/test-distro-record.py")
+    record = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(record)
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count(record.START) == 1 and readme.count(record.END) == 1
+    bookworm = "| Debian GNU/Linux 12 (bookworm) | Python 3.11.2, GCC 12.2.0 | 1 min 00 s | Debian's libs2-dev |"
+    trixie = "| Debian GNU/Linux 13 (trixie) | Python 3.13.5, GCC 14.2.0 | 2 min 00 s | S2 built |"
+    once = record.readme_with_row(readme, "bookworm", bookworm)
+    twice = record.readme_with_row(once, "trixie", trixie)
+    again = record.readme_with_row(twice, "trixie", trixie.replace("2 min", "3 min"))
+    table = again.split(record.START)[1].split(record.END)[0].strip().splitlines()
+    assert table == [*record.HEADER, trixie.replace("2 min", "3 min"), bookworm]
+    assert again.split(record.START)[0] == readme.split(record.START)[0]
+    assert again.split(record.END)[1] == readme.split(record.END)[1]
