@@ -75,6 +75,15 @@ for i in "${!names[@]}"; do
 done
 [ ${#todo[@]} -eq 0 ] && exit 0
 
+# Left only with optional packages this release lacks: nothing to do, and no
+# `apt-get update` on every make.
+left=()
+for i in "${todo[@]}"; do
+    [ "${kinds[$i]}" = optional ] && ! exists "${names[$i]}" && continue
+    left+=("$i")
+done
+[ ${#left[@]} -eq 0 ] && exit 0
+
 if $is_root; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
