@@ -233,10 +233,13 @@ def text_outputs(cell, masks):
             streams[output["name"]] = streams.get(output["name"], "") + "".join(output["text"])
         elif output["output_type"] in ("execute_result", "display_data"):
             texts.append("".join(output.get("data", {}).get("text/plain", "")))
-    result = [f"{name}: {text}" for name, text in sorted(streams.items())] + texts
-    for regex, replace in masks:
-        result = [regex.sub(replace, text) for text in result]
-    return result
+    def masked(text):
+        # before the stream's name is put in front: a mask anchored at the start
+        # of a line ("^OK   ...") must see the output's first line as nbval does
+        for regex, replace in masks:
+            text = regex.sub(replace, text)
+        return text
+    return [f"{name}: {masked(text)}" for name, text in sorted(streams.items())] + [masked(t) for t in texts]
 
 
 def run_notebooks(browser, url, token):
