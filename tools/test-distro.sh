@@ -36,7 +36,7 @@ elapsed() { local s=$(( $(stamp) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 6
 # ---- 1. the base system, once ----
 if [ ! -e "$base/.complete" ]; then
     t0=$(stamp)
-    rm -rf "$base"
+    rm -rf --one-file-system "$base"
     mkdir -p "$top"
     echo "test-distro: debootstrap $DIST into $base"
     debootstrap --variant=minbase --include=ca-certificates,git,make \
@@ -72,7 +72,8 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup
-rm -rf "$root"
+# --one-file-system: should an unmount have failed, never follow it into /dev or /proc
+rm -rf --one-file-system "$root"
 cp -a "$base" "$root"
 
 # The machine's package-manager settings: apt options and proxies, the CA bundle
