@@ -77,7 +77,7 @@ $(PYPY_STAMP): requirements-pypy.txt | system
 $(S2_STAMP): tools/build-s2.sh | system
 	@if [ -e /usr/include/s2/s2cell_id.h ]; then echo "S2: Debian's libs2-dev"; \
 	elif [ -n "$$CONDA_PREFIX" ] && [ -e "$$CONDA_PREFIX/include/s2/s2cell_id.h" ]; then echo "S2: conda's s2geometry"; \
-	else tools/build-s2.sh $(CURDIR)/build/s2; fi
+	else tools/build-s2.sh "$(CURDIR)/build/s2"; fi
 	@mkdir -p $(@D) && touch $@
 build/stamps/s2cover.built: $(S2_STAMP)
 
@@ -132,11 +132,11 @@ homework: build
 # build/s2 (S2 built from source) and build/distro (debootstrapped systems) are
 # slow to remake and stay; --one-file-system never follows a test-distro mount.
 clean:
-	find build -mindepth 1 -maxdepth 1 -not -name s2 -not -name distro \
-	    -exec rm -rf --one-file-system {} + 2>/dev/null || true
+	if [ -d build ]; then find build -mindepth 1 -maxdepth 1 -not -name s2 -not -name distro \
+	    -exec rm -rf --one-file-system {} +; fi
 	rm -rf .pytest_cache .hypothesis
 	find extensions \( -name '*.so' -o -name '*.pb-c.[ch]' \) -delete
-	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	find . -name __pycache__ -not -path './$(VENV)/*' -not -path './build/*' -prune -exec rm -rf {} +
 
 distclean: clean
 	rm -rf --one-file-system $(VENV) $(PYPY_VENV) build

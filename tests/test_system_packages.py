@@ -23,7 +23,7 @@ pypy3 optional
 """
 
 
-def run(tmp_path, *, installed, available):
+def run(tmp_path, *, installed, available, with_lists=True):
     """The script as not-root on a release with `available` packages, `installed` of them installed."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -36,7 +36,8 @@ def run(tmp_path, *, installed, available):
         tool.chmod(0o755)
     lists = tmp_path / "lists"
     lists.mkdir(exist_ok=True)
-    (lists / "deb.debian.org_debian_dists_trixie_main_binary-amd64_Packages").touch()
+    if with_lists:
+        (lists / "deb.debian.org_debian_dists_trixie_main_binary-amd64_Packages").touch()
     (tmp_path / "packages.txt").write_text(LIST)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "APT_LISTS": str(lists),
            "SYSTEM_PACKAGES_AS_USER": "1", "INSTALLED": " ".join(installed), "AVAILABLE": " ".join(available)}
@@ -94,3 +95,17 @@ def test_a_needed_package_the_release_lacks_is_named_with_its_lesson(tmp_path, l
     # the others are still offered for installation
     assert "sudo apt-get install -y" in done.stderr and "pypy3" in done.stderr
     assert f"install -y {lacking}" not in done.stderr and f" {lacking} " not in done.stderr.split("install -y")[1]
+
+
+def test_without_package_lists_the_user_is_asked_to_update_first(tmp_path):
+    # a fresh image: apt knows nothing yet, so an install line might name a package
+    # the release lacks (libs2-dev on Debian 13)
+    done = run(tmp_path, installed=["build-essential"], available=EVERYTHING, with_lists=False)
+    assert done.returncode == 1
+    assert "Run 'sudo apt-get update', then make again." in done.stderr and "install -y" not in done.stderr
+
+
+def test_missing_optional_packages_alone_do_not_stop_make(tmp_path):
+    done = run(tmp_path, installed=[p for p in EVERYTHING if p != "pypy3"], available=EVERYTHING)
+    assert done.returncode == 0
+    assert done.stdout == "system-packages: optional, not installed: pypy3 (sudo apt-get install -y pypy3)\n"

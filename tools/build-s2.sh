@@ -15,7 +15,10 @@ set -euo pipefail
 
 VERSION=0.10.0
 DEBIAN_REVISION=6
-ARCHIVE=${DEBIAN_ARCHIVE:-http://deb.debian.org/debian}/pool/main/s/s2geometry
+# deb.debian.org serves these while a Debian release refers to them (Debian 12
+# does); snapshot.debian.org keeps them for good. The pinned sums make either safe.
+ARCHIVES="${DEBIAN_ARCHIVE:-http://deb.debian.org/debian}/pool/main/s/s2geometry
+https://snapshot.debian.org/archive/debian/20250520T000000Z/pool/main/s/s2geometry"
 ORIG=s2geometry_$VERSION.orig.tar.gz
 ORIG_SHA256=1c17b04f1ea20ed09a67a83151ddd5d8529716f509dde49a8190618d70532a3d
 PATCHES=s2geometry_$VERSION-$DEBIAN_REVISION.debian.tar.xz
@@ -41,18 +44,26 @@ mkdir -p "$work"
 
 # Fetch with Python (a minimal Debian has no curl); the pinned sum is the check.
 fetch() {
-    python3 - "$ARCHIVE/$1" "$work/$1" "$2" <<'EOF'
+    python3 - "$1" "$work/$1" "$2" $ARCHIVES <<'EOF'
 import hashlib, sys, urllib.request
-url, path, want = sys.argv[1:]
-with urllib.request.urlopen(url, timeout=120) as response:
-    data = response.read()
-got = hashlib.sha256(data).hexdigest()
-if got != want:
-    sys.exit(f"build-s2: {url}: SHA-256 {got}, expected {want}")
-open(path, "wb").write(data)
+name, path, want, *archives = sys.argv[1:]
+for archive in archives:
+    url = f"{archive}/{name}"
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            data = response.read()
+    except OSError as error:
+        print(f"build-s2: {url}: {error}", file=sys.stderr)
+        continue
+    got = hashlib.sha256(data).hexdigest()
+    if got == want:
+        open(path, "wb").write(data)
+        sys.exit(0)
+    print(f"build-s2: {url}: SHA-256 {got}, expected {want}", file=sys.stderr)
+sys.exit(f"build-s2: no archive served {name} with the pinned SHA-256")
 EOF
 }
-echo "build-s2: fetching s2geometry $label from $ARCHIVE"
+echo "build-s2: fetching s2geometry $label from Debian's archive"
 fetch "$ORIG" "$ORIG_SHA256"
 fetch "$PATCHES" "$PATCHES_SHA256"
 

@@ -29,9 +29,11 @@ fi
 
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]; }
 # A package exists on this release when apt knows a version it could install.
-# Without package lists (a fresh image, not root) nothing can be told: assume it does.
+# Without package lists (a fresh image) nothing can be told: as root, apt-get
+# update fetches them below; not root, the user is asked to.
+lists_present() { compgen -G "${APT_LISTS:-/var/lib/apt/lists}/*_Packages*" >/dev/null; }
 have_lists=true
-compgen -G "${APT_LISTS:-/var/lib/apt/lists}/*_Packages*" >/dev/null || have_lists=false
+lists_present || have_lists=false
 # (apt-cache's output is read whole: `| grep -q` would stop reading at the first
 # match, and under pipefail the SIGPIPE this gives apt-cache would count as "no".)
 exists() {
@@ -87,16 +89,25 @@ done
 if $is_root; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
+    have_lists=true
+    lists_present || have_lists=false
+elif ! $have_lists; then
+    echo "system-packages: apt has no package lists here, so which packages this release has is unknown." >&2
+    echo "Run 'sudo apt-get update', then make again." >&2
+    exit 1
 fi
 
-install=() lacking=() notes=()
+install=() lacking=() notes=() needed_to_install=0
 for i in "${todo[@]}"; do
     name=${names[$i]}
     if exists "$name"; then
         install+=("$name")
+        [ "${kinds[$i]}" = optional ] || needed_to_install=$((needed_to_install + 1))
     elif [ -n "${alts[$i]}" ]; then
         notes+=("$name: not on $release; installing ${alts[$i]} instead (${sections[$i]})")
-        for a in ${alts[$i]}; do installed "$a" || install+=("$a"); done
+        for a in ${alts[$i]}; do
+            installed "$a" || { install+=("$a"); needed_to_install=$((needed_to_install + 1)); }
+        done
     elif [ "${kinds[$i]}" = optional ]; then
         notes+=("$name: not on $release; optional, the course runs without it (${sections[$i]})")
     else
@@ -115,6 +126,12 @@ report_lacking() {
 }
 
 if [ ${#install[@]} -gt 0 ]; then
+    if ! $is_root && [ $needed_to_install -eq 0 ]; then
+        # only optional ones: say how to get them, and go on without them
+        echo "system-packages: optional, not installed: ${install[*]} (sudo apt-get install -y ${install[*]})"
+        report_lacking || exit 1
+        exit 0
+    fi
     if ! $is_root; then
         report_lacking || true
         echo "system-packages: missing Debian packages: ${install[*]}" >&2

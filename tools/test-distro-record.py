@@ -30,7 +30,7 @@ def measured_row(dist):
     real = re.findall(r"^real\t(\d+)m([\d.]+)s$", log, re.M)
     if not real or "make: ***" in log:
         raise SystemExit(f"test-distro-record: {top / 'make-test.log'} is not a passing run")
-    minutes, seconds = int(real[-1][0]), round(float(real[-1][1]))
+    minutes, seconds = int(real[-1][0]), int(float(real[-1][1]))
     s2 = re.search(r"^build-s2: S2 (\S+) built into \S+ in (\d+) min (\d+) s$", log, re.M)
     s2_text = (f"S2 {s2.group(1)} built from Debian's source: {s2.group(2)} min {s2.group(3)} s"
                if s2 else "Debian's libs2-dev")
@@ -41,9 +41,10 @@ def measured_row(dist):
 
     python = ask("python3", "--version")
     gcc = "GCC " + ask("gcc", "-dumpfullversion")
+    cores = ask("nproc")
     day = datetime.date.today().isoformat()
     return dist, (f"| {release} | {python}, {gcc} | {minutes} min {seconds:02d} s "
-                  f"(measured {day}, 2 cores) | {s2_text} |")
+                  f"(measured {day}, {cores} cores) | {s2_text} |")
 
 
 def readme_with_row(readme, dist, row):

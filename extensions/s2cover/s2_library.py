@@ -6,15 +6,23 @@ package; there `make setup` builds the same S2 release from Debian's source into
 build/s2 (tools/build-s2.sh), and a build needs its include and library folders,
 plus an rpath so the module finds libs2.so when it is imported.
 """
+import os
 import pathlib
 import subprocess
 
 BUILT_HERE = pathlib.Path(__file__).resolve().parents[2] / "build" / "s2"
+DEBIAN_HEADER = pathlib.Path("/usr/include/s2/s2cell_id.h")
 
 
 def built_here():
-    """True when the course uses the S2 that make setup built into build/s2."""
-    return (BUILT_HERE / ".complete").is_file()
+    """True when the course uses the S2 that make setup built into build/s2: only
+    where the system has none (the Makefile decides the same way)."""
+    return not DEBIAN_HEADER.is_file() and (BUILT_HERE / ".complete").is_file()
+
+
+def _from_conda():
+    prefix = os.environ.get("CONDA_PREFIX")
+    return bool(prefix) and pathlib.Path(prefix, "include", "s2", "s2cell_id.h").is_file()
 
 
 def include_args():
@@ -40,13 +48,18 @@ def version():
     if built_here():
         label = (BUILT_HERE / ".complete").read_text()
     else:
-        label = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libs2-dev"],
-                               capture_output=True, text=True).stdout
-    return label.split("-")[0]
+        try:
+            label = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libs2-dev"],
+                                   capture_output=True, text=True).stdout
+        except FileNotFoundError:   # not Debian: conda's s2geometry, say
+            label = ""
+    return label.split("-")[0] or "unknown"
 
 
 def origin():
     """Where that S2 came from, in words."""
     if built_here():
         return f"built from Debian's source package into {BUILT_HERE}"
-    return "Debian's package libs2-dev"
+    if DEBIAN_HEADER.is_file():
+        return "Debian's package libs2-dev"
+    return "conda's s2geometry" if _from_conda() else "not found"
