@@ -94,7 +94,7 @@ mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 # Slaves, not peers: on a host with shared mounts (systemd), a mount made under
 # the bind (the tmpfs on dev/shm) must not appear on the host's /dev as well.
-mount --make-rslave "$root/proc" "$root/sys" "$root/dev"
+for m in proc sys dev; do mount --make-rslave "$root/$m"; done
 mkdir -p "$root/dev/shm" && mount -t tmpfs -o size=2g tmpfs "$root/dev/shm"
 
 git clone --quiet --no-local "$here" "$root/root/pyext-lessons"
