@@ -1,4 +1,5 @@
-"""nbval, made strict about what a student sees.
+"""Test settings for the whole repository: nbval made strict about what a
+student sees, and Hypothesis' profiles.
 
 nbval compares a cell's fresh outputs with its stored ones, so a blank output
 stored and re-run blank passes. Here every notebook cell that nbval runs must
@@ -8,7 +9,17 @@ check runs after the cell, so the kernel's state stays the same for the
 cells that follow.
 """
 import html
+import os
 import re
+
+from hypothesis import settings
+
+# Hypothesis runs the same examples every time under make test ("course": a
+# deterministic slice, nothing stored between runs); make fuzz selects "fuzz":
+# random examples, many of them, for as long as its time budget allows.
+settings.register_profile("course", derandomize=True, database=None, deadline=None)
+settings.register_profile("fuzz", max_examples=5_000, deadline=None, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "course"))
 
 
 def blank_outputs(cell):

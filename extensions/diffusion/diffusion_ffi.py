@@ -39,10 +39,15 @@ def library_path():
 # [region: checks]
 def check_grids(grid, out):
     """What every C-calling wrapper must check, since C checks nothing: the C
-    function reads nx*ny doubles from one pointer and writes them through another."""
+    function reads nx*ny doubles from one pointer and writes them through another.
+    Returns the two as plain ndarrays, which the call must use: a subclass can
+    redefine shape, dtype or flags in Python, and a lie there would send C past
+    the end of the memory."""
     for name, array in (("grid", grid), ("out", out)):
         if not isinstance(array, np.ndarray):
             raise TypeError(f"{name} must be a NumPy array, not {type(array).__name__}")
+    grid, out = np.asarray(grid), np.asarray(out)   # same memory, ndarray's own attributes
+    for name, array in (("grid", grid), ("out", out)):
         if array.dtype != np.float64:
             raise TypeError(f"{name} must have dtype float64, not {array.dtype}")
         if array.ndim != 2:
@@ -63,6 +68,7 @@ def check_grids(grid, out):
         raise ValueError("out is read-only")
     if np.shares_memory(grid, out):
         raise ValueError("out must not overlap grid: the step reads cells it has already written")
+    return grid, out
 # [end: checks]
 
 
@@ -80,7 +86,7 @@ for _name in ("evolve", "evolve_fast"):
 
 
 def ctypes_evolve(grid, out, D, dt, fast=False):
-    check_grids(grid, out)      # ndpointer cannot compare the shape with nx, ny of this call
+    grid, out = check_grids(grid, out)      # ndpointer cannot compare the shape with nx, ny of this call
     function = _library.evolve_fast if fast else _library.evolve
     function(grid.shape[0], grid.shape[1], grid, out, D, dt)
 # [end: ctypes]
@@ -129,7 +135,7 @@ abi_lib = abi_ffi.dlopen(str(library_path()))        # ABI mode: no compiler inv
 
 
 def cffi_abi_evolve(grid, out, D, dt, fast=False):
-    check_grids(grid, out)
+    grid, out = check_grids(grid, out)
     function = abi_lib.evolve_fast if fast else abi_lib.evolve
     function(grid.shape[0], grid.shape[1], abi_ffi.from_buffer("double[]", grid),
              abi_ffi.from_buffer("double[]", out, require_writable=True), D, dt)
@@ -139,7 +145,7 @@ api_ffi, api_lib = _diffusion_cffi.ffi, _diffusion_cffi.lib  # API mode: compile
 
 
 def cffi_api_evolve(grid, out, D, dt, fast=False):
-    check_grids(grid, out)
+    grid, out = check_grids(grid, out)
     function = api_lib.evolve_fast if fast else api_lib.evolve
     function(grid.shape[0], grid.shape[1], api_ffi.from_buffer("double[]", grid),
              api_ffi.from_buffer("double[]", out, require_writable=True), D, dt)
@@ -147,7 +153,7 @@ def cffi_api_evolve(grid, out, D, dt, fast=False):
 
 def cffi_api_evolve_steps(grid, scratch, D, dt, steps):
     """All steps in one call; the result ends in grid."""
-    check_grids(grid, scratch)
+    grid, scratch = check_grids(grid, scratch)
     api_lib.evolve_steps(grid.shape[0], grid.shape[1], api_ffi.from_buffer("double[]", grid, require_writable=True),
                          api_ffi.from_buffer("double[]", scratch, require_writable=True), D, dt, steps)
 # [end: cffi]
@@ -156,7 +162,7 @@ def cffi_api_evolve_steps(grid, scratch, D, dt, steps):
 def cffi_api_copy_steps(grid, scratch, steps):
     """A step's memory traffic without its arithmetic, in one call: `steps` whole-grid
     copies, alternating as the steps do."""
-    check_grids(grid, scratch)
+    grid, scratch = check_grids(grid, scratch)
     api_lib.copy_steps(grid.shape[0], grid.shape[1], api_ffi.from_buffer("double[]", grid, require_writable=True),
                        api_ffi.from_buffer("double[]", scratch, require_writable=True), steps)
 
