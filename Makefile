@@ -27,7 +27,7 @@ S2_STAMP := build/stamps/s2-library
 BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help setup system build test lab run bench memcheck homework clean distclean lock test-distro
+.PHONY: help setup system build test lab run bench memcheck fuzz homework clean distclean lock test-distro
 
 help:
 	@echo "make setup     system packages (apt, as root) and the .venv with the course kernel"
@@ -37,6 +37,8 @@ help:
 	@echo "make run       execute every notebook headless, storing fresh outputs"
 	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
 	@echo "make memcheck  the extensions' tests under AddressSanitizer"
+	@echo "make fuzz      fuzz every file reader (atheris) and the hostile-caller tests (Hypothesis);"
+	@echo "               FUZZ_SECONDS=N per reader (default $(FUZZ_SECONDS)); needs clang (apt, as root)"
 	@echo "make homework  build the student's pb (extensions/pb/homework) and run pb's tests on it"
 	@echo "make clean     remove build outputs (distclean also removes .venv, build/s2, build/distro)"
 	@echo "make test-distro DIST=trixie|bookworm   make test on a fresh Debian made with debootstrap (root)"
@@ -118,6 +120,21 @@ test: build
 
 memcheck: build
 	tools/memcheck.sh $(EXTENSIONS)
+
+# Each reader (extensions/*/tests/test_fuzz.py) under atheris for FUZZ_SECONDS,
+# against a clang build with coverage hooks and AddressSanitizer (build/fuzz); a
+# failing input is kept in the harness's fuzz-crashes/ (make test replays it).
+# Then every test_hostile.py with Hypothesis' "fuzz" profile: random, many examples.
+FUZZ_SECONDS ?= 45
+FUZZ_STAMP := $(VENV)/.fuzz-installed
+$(FUZZ_STAMP): requirements-fuzz.txt system-packages-fuzz.txt | $(VENV_STAMP)
+	@tools/system-packages.sh system-packages-fuzz.txt
+	$(VENV)/bin/pip install --quiet -r requirements-fuzz.txt
+	touch $@
+
+fuzz: build $(FUZZ_STAMP)
+	$(PY) tools/fuzz.py run --seconds $(FUZZ_SECONDS)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider $(wildcard extensions/*/tests/test_hostile.py)
 
 # The protobuf homework: build the student's pb (extensions/pb/homework/pb.c) into
 # build/homework and run pb's test suite against it. Each failure is a behaviour

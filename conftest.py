@@ -10,8 +10,12 @@ cells that follow.
 """
 import html
 import os
+import pathlib
 import re
+import subprocess
+import sys
 
+import pytest
 from hypothesis import settings
 
 # Hypothesis runs the same examples every time under make test ("course": a
@@ -56,3 +60,19 @@ def _checked(item, runtest):
         if blank:
             item.raise_cell_error("Stored output shows nothing", "; ".join(blank))
     return run
+
+
+@pytest.fixture
+def fuzz_replay():
+    """Replays a fuzz harness's fixed slice (tools/fuzz.py replay) in a child
+    process, so that a crash or a hang fails this one test with its input named."""
+    def replay(harness):
+        tool = pathlib.Path(__file__).resolve().parent / "tools" / "fuzz.py"
+        result = subprocess.run([sys.executable, str(tool), "replay", str(harness)],
+                                capture_output=True, text=True, errors="replace", timeout=600)
+        if result.returncode != 0:
+            last = "\n".join(result.stdout.splitlines()[-5:])
+            pytest.fail(f"replay exited with {result.returncode}\n{last}\n{result.stderr[-3000:]}",
+                        pytrace=False)
+        return result.stdout.splitlines()[-1]
+    return replay
