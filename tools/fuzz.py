@@ -271,7 +271,7 @@ def main():
         if shutil.which("clang") is None:
             sys.exit("make fuzz needs clang (Debian: apt-get install clang): it builds the "
                      "extensions with libFuzzer's coverage hooks")
-        paths = [pathlib.Path(p) for p in args.harnesses] or harnesses()
+        paths = [pathlib.Path(p).resolve() for p in args.harnesses] or harnesses()
         findings = []
         print(f"{'harness':<20}{'seconds':>8}{'executions':>12}{'exec/s':>8}{'coverage':>10}"
               f"{'features':>10}{'corpus':>8}{'peak RSS MB':>13}")
