@@ -138,6 +138,72 @@ static PyObject *header_checked(PyObject *Py_UNUSED(module), PyObject *arg)
 }
 /* [end: header] */
 
+/* [region: borrowed] */
+/* Both functions return (record["id"] in UTF-8, the number of record["apps"]),
+ * copying the id's bytes as pb packs them.
+ *
+ * Counts the items of record["apps"]: iterating runs Python code (a generator,
+ * an iterator's __next__), which may do anything, the record included.
+ * -1 with an exception set on error. */
+static Py_ssize_t count_apps(PyObject *record)
+{
+    PyObject *apps = PyMapping_GetItemString(record, "apps");
+    PyObject *iterator = apps ? PyObject_GetIter(apps) : NULL, *item;
+    Py_XDECREF(apps);
+    if (iterator == NULL)
+        return -1;
+    Py_ssize_t count = 0;
+    while ((item = PyIter_Next(iterator)) != NULL) {
+        Py_DECREF(item);
+        count++;
+    }
+    Py_DECREF(iterator);
+    return PyErr_Occurred() ? -1 : count;
+}
+
+/* WRONG: `id` is borrowed from the dict and `text` points into it; then
+ * count_apps() runs Python code. If that code replaces record["id"], the dict
+ * drops the last reference to the old str, it is freed, and `text` is read
+ * from freed memory. */
+static PyObject *id_and_apps_careless(PyObject *Py_UNUSED(module), PyObject *record)
+{
+    if (!PyDict_Check(record))
+        return PyErr_Format(PyExc_TypeError, "record must be a dict, not %.100s", Py_TYPE(record)->tp_name);
+    PyObject *id = PyDict_GetItemString(record, "id");         /* borrowed */
+    if (id == NULL)
+        return PyErr_Format(PyExc_KeyError, "id");
+    Py_ssize_t size;
+    const char *text = PyUnicode_AsUTF8AndSize(id, &size);      /* points into id */
+    if (text == NULL)
+        return NULL;
+    Py_ssize_t count = count_apps(record);                      /* Python code runs */
+    if (count < 0)
+        return NULL;
+    return Py_BuildValue("(y#n)", text, size, count);           /* the bug: text may be freed */
+}
+
+/* RIGHT: own a reference to `id` for as long as `text` is used, whatever
+ * the Python code in between does to the dict. */
+static PyObject *id_and_apps(PyObject *Py_UNUSED(module), PyObject *record)
+{
+    if (!PyDict_Check(record))
+        return PyErr_Format(PyExc_TypeError, "record must be a dict, not %.100s", Py_TYPE(record)->tp_name);
+    PyObject *id = PyMapping_GetItemString(record, "id");       /* a new reference */
+    if (id == NULL)
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t size;
+    const char *text = PyUnicode_AsUTF8AndSize(id, &size);
+    if (text != NULL) {
+        Py_ssize_t count = count_apps(record);
+        if (count >= 0)
+            result = Py_BuildValue("(y#n)", text, size, count);
+    }
+    Py_DECREF(id);                      /* only now may the str go */
+    return result;
+}
+/* [end: borrowed] */
+
 static PyMethodDef mistakes_methods[] = {
     {"swallowed_error", swallowed_error, METH_O, "WRONG: returns NULL without an exception."},
     {"kept_error", kept_error, METH_O, "Doubles an int; keeps the error of a bad argument."},
@@ -147,6 +213,9 @@ static PyMethodDef mistakes_methods[] = {
     {"first_byte", first_byte, METH_O, "First byte of a file."},
     {"header_careless", header_careless, METH_O, "WRONG: a native-endian header, length cut to 16 bits."},
     {"header_checked", header_checked, METH_O, "A little-endian header; ValueError if it cannot hold the length."},
+    {"id_and_apps_careless", id_and_apps_careless, METH_O,
+     "WRONG: (record['id'] in UTF-8, number of record['apps']), read through a pointer that may dangle."},
+    {"id_and_apps", id_and_apps, METH_O, "(record['id'] in UTF-8, number of record['apps'])."},
     {NULL, NULL, 0, NULL}
 };
 

@@ -1,12 +1,18 @@
 """Each deliberately wrong function of pb_mistakes shows its symptom; its fix does not."""
 import os
+import pathlib
+import re
 import struct
+import subprocess
 import sys
+import sysconfig
 import tracemalloc
 
 import pytest
 
 import pb_mistakes
+
+HERE = pathlib.Path(__file__).resolve().parent
 
 
 def test_swallowed_error_becomes_a_system_error():
@@ -68,3 +74,44 @@ def test_careless_header_truncates_the_length():
     assert pb_mistakes.header_checked(300) == b"\xff\xff\xff\xff\x01\x00\x2c\x01"
     with pytest.raises(ValueError, match="length 70000 does not fit in 16 bits"):
         pb_mistakes.header_checked(70_000)
+
+
+BORROWED_REPRODUCER = """
+import sys
+import pb_mistakes
+ID = "x" * 1000                              # (a constant: the code object holds it)
+record = {"id": "device-" + ID}              # a new str, only the dict holds it
+def apps():
+    record["id"] = "replaced"                # the dict lets go of the old id: freed
+    yield 1
+    yield 2
+record["apps"] = apps()
+print(getattr(pb_mistakes, sys.argv[1])(record) == (("device-" + ID).encode(), 2))
+"""
+
+
+def run_under_address_sanitizer(tmp_path, function):
+    """mistakes.c compiled alone with AddressSanitizer, and the reproducer run
+    against it in a child process (a use after free stops that process only)."""
+    module = tmp_path / f"pb_mistakes{sysconfig.get_config_var('EXT_SUFFIX')}"
+    if not module.exists():
+        subprocess.run(["gcc", "-shared", "-fPIC", "-fsanitize=address", "-fno-omit-frame-pointer", "-g",
+                        "-O1", f"-I{sysconfig.get_paths()['include']}", str(HERE.parent / "mistakes.c"),
+                        "-o", str(module)], check=True)
+    libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    env = dict(os.environ, PYTHONPATH=str(tmp_path), LD_PRELOAD=libasan, PYTHONMALLOC="malloc",
+               ASAN_OPTIONS="detect_leaks=0")
+    return subprocess.run([sys.executable, "-c", BORROWED_REPRODUCER, function], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_borrowed_pointer_across_python_code_reads_freed_memory(tmp_path):
+    careless = run_under_address_sanitizer(tmp_path, "id_and_apps_careless")
+    assert careless.returncode != 0
+    assert "ERROR: AddressSanitizer: heap-use-after-free" in careless.stderr
+    read_stack = re.search(r"READ of size 1007 .*?\n\n", careless.stderr, re.S).group()
+    assert " in id_and_apps_careless " in read_stack          # our read of the id's bytes
+    assert "freed by thread T0 here:" in careless.stderr      # by record["id"] = "replaced"
+    right = run_under_address_sanitizer(tmp_path, "id_and_apps")
+    assert (right.returncode, right.stdout, right.stderr) == (0, "True\n", "")
