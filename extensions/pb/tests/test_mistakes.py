@@ -3,13 +3,12 @@ import os
 import pathlib
 import re
 import struct
-import subprocess
 import sys
-import sysconfig
 import tracemalloc
 
 import pytest
 
+import asan_run
 import pb_mistakes
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -90,28 +89,21 @@ print(getattr(pb_mistakes, sys.argv[1])(record) == (("device-" + ID).encode(), 2
 """
 
 
-def run_under_address_sanitizer(tmp_path, function):
-    """mistakes.c compiled alone with AddressSanitizer, and the reproducer run
-    against it in a child process (a use after free stops that process only)."""
-    module = tmp_path / f"pb_mistakes{sysconfig.get_config_var('EXT_SUFFIX')}"
-    if not module.exists():
-        subprocess.run(["gcc", "-shared", "-fPIC", "-fsanitize=address", "-fno-omit-frame-pointer", "-g",
-                        "-O1", f"-I{sysconfig.get_paths()['include']}", str(HERE.parent / "mistakes.c"),
-                        "-o", str(module)], check=True)
-    libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True,
-                             check=True).stdout.strip()
-    env = dict(os.environ, PYTHONPATH=str(tmp_path), LD_PRELOAD=libasan, PYTHONMALLOC="malloc",
-               ASAN_OPTIONS="detect_leaks=0")
-    return subprocess.run([sys.executable, "-c", BORROWED_REPRODUCER, function], env=env,
-                          capture_output=True, text=True, timeout=120)
+@pytest.fixture(scope="module")
+def asan_mistakes(tmp_path_factory):
+    """mistakes.c alone, compiled with AddressSanitizer: a use after free ends
+    the child process that runs it, with ASan's report."""
+    folder = tmp_path_factory.mktemp("asan")
+    asan_run.build(HERE.parent / "mistakes.c", "pb_mistakes", folder)
+    return folder
 
 
-def test_borrowed_pointer_across_python_code_reads_freed_memory(tmp_path):
-    careless = run_under_address_sanitizer(tmp_path, "id_and_apps_careless")
+def test_borrowed_pointer_across_python_code_reads_freed_memory(asan_mistakes):
+    careless = asan_run.run(asan_mistakes, BORROWED_REPRODUCER, "id_and_apps_careless")
     assert careless.returncode != 0
     assert "ERROR: AddressSanitizer: heap-use-after-free" in careless.stderr
     read_stack = re.search(r"READ of size 1007 .*?\n\n", careless.stderr, re.S).group()
     assert " in id_and_apps_careless " in read_stack          # our read of the id's bytes
     assert "freed by thread T0 here:" in careless.stderr      # by record["id"] = "replaced"
-    right = run_under_address_sanitizer(tmp_path, "id_and_apps")
+    right = asan_run.run(asan_mistakes, BORROWED_REPRODUCER, "id_and_apps")
     assert (right.returncode, right.stdout, right.stderr) == (0, "True\n", "")
