@@ -38,7 +38,8 @@ help:
 	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
 	@echo "make memcheck  the extensions' tests under AddressSanitizer"
 	@echo "make fuzz      fuzz every file reader (atheris) and the hostile-caller tests (Hypothesis);"
-	@echo "               FUZZ_SECONDS=N per reader (default $(FUZZ_SECONDS)); needs clang (apt, as root)"
+	@echo "               FUZZ_SECONDS=N per reader (default $(FUZZ_SECONDS)), FUZZ_EXAMPLES=N per test"
+	@echo "               (default $(FUZZ_EXAMPLES)); needs clang (apt, as root) and atheris (pip)"
 	@echo "make homework  build the student's pb (extensions/pb/homework) and run pb's tests on it"
 	@echo "make clean     remove build outputs (distclean also removes .venv, build/s2, build/distro)"
 	@echo "make test-distro DIST=trixie|bookworm   make test on a fresh Debian made with debootstrap (root)"
@@ -124,8 +125,10 @@ memcheck: build
 # Each reader (extensions/*/tests/test_fuzz.py) under atheris for FUZZ_SECONDS,
 # against a clang build with coverage hooks and AddressSanitizer (build/fuzz); a
 # failing input is kept in the harness's fuzz-crashes/ (make test replays it).
-# Then every test_hostile.py with Hypothesis' "fuzz" profile: random, many examples.
+# Then every test_hostile.py with Hypothesis' "fuzz" profile: FUZZ_EXAMPLES random
+# examples per test.
 FUZZ_SECONDS ?= 45
+FUZZ_EXAMPLES ?= 1000
 FUZZ_STAMP := $(VENV)/.fuzz-installed
 $(FUZZ_STAMP): requirements-fuzz.txt system-packages-fuzz.txt | $(VENV_STAMP)
 	@tools/system-packages.sh system-packages-fuzz.txt
@@ -134,7 +137,7 @@ $(FUZZ_STAMP): requirements-fuzz.txt system-packages-fuzz.txt | $(VENV_STAMP)
 
 fuzz: build $(FUZZ_STAMP)
 	$(PY) tools/fuzz.py run --seconds $(FUZZ_SECONDS)
-	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider $(wildcard extensions/*/tests/test_hostile.py)
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider $(wildcard extensions/*/tests/test_hostile.py)
 
 # The protobuf homework: build the student's pb (extensions/pb/homework/pb.c) into
 # build/homework and run pb's test suite against it. Each failure is a behaviour

@@ -22,7 +22,8 @@ from hypothesis import settings
 # deterministic slice, nothing stored between runs); make fuzz selects "fuzz":
 # random examples, many of them, for as long as its time budget allows.
 settings.register_profile("course", derandomize=True, database=None, deadline=None)
-settings.register_profile("fuzz", max_examples=5_000, deadline=None, database=None)
+settings.register_profile("fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", 1000)),
+                          deadline=None, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "course"))
 
 
