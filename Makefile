@@ -94,9 +94,11 @@ $(PATHS_STAMP): $(VENV_STAMP) $(wildcard extensions/*/setup.py)
 # ---- build ----
 build: setup $(BUILD_STAMPS)
 
-# An extension is rebuilt when a file it is built from changes.
+# An extension is rebuilt when a file it is built from changes (extensions/common
+# holds headers more than one extension includes).
 .SECONDEXPANSION:
-build/stamps/%.built: $$(wildcard $$(addprefix extensions/$$*/,*.c *.h *.cpp *.hpp *.pyx *.pxd *.pxi *.py *.proto)) | $(VENV_STAMP)
+build/stamps/%.built: $$(wildcard $$(addprefix extensions/$$*/,*.c *.h *.cpp *.hpp *.pyx *.pxd *.pxi *.py *.proto)) \
+                      $$(wildcard extensions/common/*.h) | $(VENV_STAMP)
 	cd extensions/$* && $(PY) setup.py --quiet build_ext --inplace --force \
 	    --build-temp $(CURDIR)/build/temp/$* --build-lib $(CURDIR)/build/lib/$*
 	@mkdir -p $(@D) && touch $@

@@ -11,12 +11,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "replace_file.h"      /* extensions/common: the rule for replacing a file */
 
 #include <zlib.h>
 
@@ -93,9 +96,11 @@ static uint32_t get_le32(const unsigned char *p)
 /* ================================ writing ================================ */
 
 /* [region: fields] */
-/* id and type: str (written as UTF-8) or bytes. The pointer is borrowed: it is
- * valid only while `value` lives, and nothing but the record dict keeps `value`
- * alive (the caller holds no reference of its own until the message is packed). */
+/* id and type: str (written as UTF-8) or bytes. The pointer points into `value`:
+ * it is valid only while `value` lives, so the caller holds a reference to
+ * `value` of its own until the message is packed (see append_record). The reader
+ * gives these fields back as str, so bytes must be UTF-8 too: bytes it could not
+ * decode are refused here, not written into a file pb itself cannot read. */
 static int parse_bytes_field(PyObject *value, ProtobufCBinaryData *out, const char *name,
                              Py_ssize_t index)
 {
@@ -109,6 +114,16 @@ static int parse_bytes_field(PyObject *value, ProtobufCBinaryData *out, const ch
     else if (PyBytes_Check(value)) {
         data = PyBytes_AS_STRING(value);
         size = PyBytes_GET_SIZE(value);
+        PyObject *text = PyUnicode_DecodeUTF8(data, size, "strict");
+        if (text == NULL) {
+            if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {    /* else MemoryError */
+                PyErr_Clear();
+                PyErr_Format(PyExc_ValueError, "record %zd: device.%s is bytes that are not "
+                             "UTF-8, which the reader could not give back as str", index, name);
+            }
+            return -1;
+        }
+        Py_DECREF(text);
     }
     else {
         PyErr_Format(PyExc_TypeError, "record %zd: device.%s must be str or bytes, not %s",
@@ -120,6 +135,7 @@ static int parse_bytes_field(PyObject *value, ProtobufCBinaryData *out, const ch
     return 0;
 }
 
+/* lat and lon. An int subclass may define __float__: Python code runs here. */
 static int parse_double(PyObject *value, double *out, const char *name, Py_ssize_t index)
 {
     if (!PyFloat_Check(value) && !PyLong_Check(value)) {
@@ -137,17 +153,21 @@ static int parse_double(PyObject *value, double *out, const char *name, Py_ssize
  * array the caller releases with PyMem_Free(). */
 static int parse_apps(PyObject *value, uint32_t **apps, size_t *n_apps, Py_ssize_t index)
 {
-    if (PyUnicode_Check(value) || PyBytes_Check(value) || PyDict_Check(value)) {
+    /* Only a value that is not iterable at all gets this message; str, bytes and
+     * dict are iterable, but not of ints. */
+    if (PyUnicode_Check(value) || PyBytes_Check(value) || PyDict_Check(value)
+        || (Py_TYPE(value)->tp_iter == NULL && !PySequence_Check(value))) {
         PyErr_Format(PyExc_TypeError, "record %zd: apps must be a sequence of ints, not %s",
                      index, Py_TYPE(value)->tp_name);
         return -1;
     }
-    PyObject *seq = PySequence_Fast(value, "");
-    if (seq == NULL) {
-        PyErr_Format(PyExc_TypeError, "record %zd: apps must be a sequence of ints, not %s",
-                     index, Py_TYPE(value)->tp_name);
+    /* A list or a tuple as it is, anything else copied into a list. What the
+     * caller's iterator raises (its own error, KeyboardInterrupt, MemoryError)
+     * passes through unchanged. */
+    PyObject *seq = PyList_CheckExact(value) || PyTuple_CheckExact(value)
+                    ? Py_NewRef(value) : PySequence_List(value);
+    if (seq == NULL)
         return -1;
-    }
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     uint32_t *out = PyMem_Malloc(n > 0 ? (size_t)n * sizeof(uint32_t) : 1);
     if (out == NULL) {
@@ -156,7 +176,7 @@ static int parse_apps(PyObject *value, uint32_t **apps, size_t *n_apps, Py_ssize
         return -1;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *app = PySequence_Fast_GET_ITEM(seq, i);      /* borrowed */
+        PyObject *app = PySequence_Fast_GET_ITEM(seq, i);      /* borrowed: no Python code runs */
         if (!PyLong_Check(app)) {
             PyErr_Format(PyExc_TypeError, "record %zd: apps[%zd] must be int, not %s",
                          index, i, Py_TYPE(app)->tp_name);
@@ -167,8 +187,10 @@ static int parse_apps(PyObject *value, uint32_t **apps, size_t *n_apps, Py_ssize
         if (v == -1 && PyErr_Occurred())
             goto error;
         if (overflow != 0 || v < 0 || v > UINT32_MAX) {
+            Py_INCREF(app);     /* %R runs its __repr__, which may empty the list */
             PyErr_Format(PyExc_ValueError, "record %zd: apps[%zd] = %R is out of range 0..4294967295",
                          index, i, app);
+            Py_DECREF(app);
             goto error;
         }
         out[i] = (uint32_t)v;
@@ -185,10 +207,13 @@ error:
 /* [end: apps] */
 
 /* [region: append] */
-/* Look a key up. 1: found (*value borrowed), 0: absent, -1: error. */
+/* Look a key up. 1: found, 0: absent, -1: error. *value is a new reference (NULL
+ * when absent), not a borrowed one: Python code runs while the record is read (a
+ * key's __eq__ in a lookup, __float__, the apps iterator, the garbage collector)
+ * and may remove the value from its dict, which would free it. */
 static int lookup(PyObject *dict, PyObject *key, PyObject **value)
 {
-    *value = PyDict_GetItemWithError(dict, key);
+    *value = Py_XNewRef(PyDict_GetItemWithError(dict, key));
     if (*value != NULL)
         return 1;
     return PyErr_Occurred() ? -1 : 0;
@@ -201,7 +226,9 @@ static int append_record(pb_state *st, PyObject *item, Py_ssize_t index, bytebuf
     DeviceApps msg = DEVICE_APPS__INIT;
     DeviceApps__Device device = DEVICE_APPS__DEVICE__INIT;
     uint32_t *apps = NULL;
-    PyObject *value;
+    /* The values, held until the message is packed: msg points into id and type. */
+    PyObject *device_dict = NULL, *id = NULL, *type = NULL, *lat = NULL, *lon = NULL,
+             *apps_value = NULL;
     int found, status = -1;
 
     if (!PyDict_Check(item)) {
@@ -209,37 +236,34 @@ static int append_record(pb_state *st, PyObject *item, Py_ssize_t index, bytebuf
                      index, Py_TYPE(item)->tp_name);
         return -1;
     }
-    if ((found = lookup(item, st->key_device, &value)) < 0)
+    if ((found = lookup(item, st->key_device, &device_dict)) < 0)
         goto done;
     if (found) {
-        if (!PyDict_Check(value)) {
+        if (!PyDict_Check(device_dict)) {
             PyErr_Format(PyExc_TypeError, "record %zd: device must be a dict, not %s",
-                         index, Py_TYPE(value)->tp_name);
+                         index, Py_TYPE(device_dict)->tp_name);
             goto done;
         }
-        PyObject *field;
-        if ((found = lookup(value, st->key_id, &field)) < 0)
-            goto done;
-        if (found && parse_bytes_field(field, &device.id, "id", index) < 0)
+        if ((found = lookup(device_dict, st->key_id, &id)) < 0
+            || (found && parse_bytes_field(id, &device.id, "id", index) < 0))
             goto done;
         device.has_id = found;
-        if ((found = lookup(value, st->key_type, &field)) < 0)
-            goto done;
-        if (found && parse_bytes_field(field, &device.type, "type", index) < 0)
+        if ((found = lookup(device_dict, st->key_type, &type)) < 0
+            || (found && parse_bytes_field(type, &device.type, "type", index) < 0))
             goto done;
         device.has_type = found;
         msg.device = &device;
     }
-    if ((found = lookup(item, st->key_lat, &value)) < 0
-        || (found && parse_double(value, &msg.lat, "lat", index) < 0))
+    if ((found = lookup(item, st->key_lat, &lat)) < 0
+        || (found && parse_double(lat, &msg.lat, "lat", index) < 0))
         goto done;
     msg.has_lat = found;
-    if ((found = lookup(item, st->key_lon, &value)) < 0
-        || (found && parse_double(value, &msg.lon, "lon", index) < 0))
+    if ((found = lookup(item, st->key_lon, &lon)) < 0
+        || (found && parse_double(lon, &msg.lon, "lon", index) < 0))
         goto done;
     msg.has_lon = found;
-    if ((found = lookup(item, st->key_apps, &value)) < 0
-        || (found && parse_apps(value, &apps, &msg.n_apps, index) < 0))
+    if ((found = lookup(item, st->key_apps, &apps_value)) < 0
+        || (found && parse_apps(apps_value, &apps, &msg.n_apps, index) < 0))
         goto done;
     msg.apps = apps;
     /* [end: append] */
@@ -265,6 +289,12 @@ static int append_record(pb_state *st, PyObject *item, Py_ssize_t index, bytebuf
     status = 0;
 done:
     PyMem_Free(apps);
+    Py_XDECREF(device_dict);
+    Py_XDECREF(id);
+    Py_XDECREF(type);
+    Py_XDECREF(lat);
+    Py_XDECREF(lon);
+    Py_XDECREF(apps_value);
     return status;
 }
 /* [end: pack] */
@@ -308,24 +338,44 @@ PyDoc_STRVAR(xwrite_doc,
 "\n"
 "The file appears only when everything was written: the records go to a\n"
 "temporary file next to `path`, renamed to `path` on success and removed on\n"
-"any error (an existing file at `path` is then left untouched).\n"
+"any error (an existing file at `path` is then left untouched). A new file\n"
+"gets the permissions open() would give it (0666 less the umask), a file\n"
+"replaced keeps its own, a symlink is written through (the file it names is\n"
+"replaced); a directory, FIFO, device or socket at `path` is refused with\n"
+"OSError before anything is written.\n"
 "Raises TypeError for a value of the wrong type (naming the field and the\n"
-"record's index), ValueError for an app out of range or a message too large\n"
-"for the 16-bit length, OSError when the file cannot be written.");
+"record's index), ValueError for an app out of range, bytes that are not\n"
+"UTF-8 in device.id or device.type, or a message too large for the 16-bit\n"
+"length, OSError when the file cannot be written.");
 
 /* [region: write-open] */
+/* The OSError for a failed replace_open(): errno's, or the refusal of a path
+ * that is not a regular file (IsADirectoryError for a directory). */
+static void raise_replace_error(const struct replace *r, int error, PyObject *path)
+{
+    errno = error;
+    if (r->refusal == NULL) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        return;
+    }
+    /* OSError(errno, ...) makes the subclass errno names, as PyErr_SetFromErrno does. */
+    PyObject *exception = PyObject_CallFunction(PyExc_OSError, "isO", error, r->refusal, path);
+    if (exception != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exception), exception);
+        Py_DECREF(exception);
+    }
+}
+
 static PyObject *
 deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"iterable", "path", "compresslevel", NULL};
     pb_state *st = get_state(module);
     PyObject *iterable, *path_arg, *path = NULL, *iterator = NULL, *item = NULL, *result = NULL;
-    char *tmp_path = NULL;
-    int tmp_created = 0;
+    struct replace file = {NULL, NULL, -1, NULL};
     int level = DEFAULT_COMPRESSLEVEL;
     char mode[] = "wb6";
     gzFile gz = NULL;
-    int fd = -1;
     bytebuf out = {0};
     size_t written = 0;
 
@@ -335,39 +385,32 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
     if (level < 0 || level > 9)
         return PyErr_Format(PyExc_ValueError, "compresslevel must be 0..9, not %d", level);
     mode[2] = (char)('0' + level);
-    if (!PyUnicode_FSConverter(path_arg, &path))    /* str, bytes or os.PathLike */
+    /* From here on path_arg is os.fspath(path), a reference of our own: an OSError
+     * names the file as os functions do (a str for a pathlib.Path). */
+    if ((path_arg = PyOS_FSPath(path_arg)) == NULL)
         return NULL;
+    if (!PyUnicode_FSConverter(path_arg, &path))    /* file-system bytes */
+        goto error;
     iterator = PyObject_GetIter(iterable);      /* TypeError if not iterable */
     if (iterator == NULL)
         goto error;
 
-    /* A temporary file in the same directory, so that rename() is atomic. */
-    const char *target = PyBytes_AS_STRING(path);
-    size_t target_len = (size_t)PyBytes_GET_SIZE(path);
-    tmp_path = PyMem_Malloc(target_len + sizeof(".XXXXXX"));
-    if (tmp_path == NULL) {
-        PyErr_NoMemory();
-        goto error;
-    }
-    memcpy(tmp_path, target, target_len);
-    memcpy(tmp_path + target_len, ".XXXXXX", sizeof(".XXXXXX"));
+    /* The temporary file, next to the file `path` names (see replace_open). */
+    int opened, saved_errno;
     Py_BEGIN_ALLOW_THREADS
-    fd = mkstemp(tmp_path);
+    opened = replace_open(&file, PyBytes_AS_STRING(path));
+    saved_errno = errno;
     Py_END_ALLOW_THREADS
-    if (fd < 0) {
-        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_arg);
+    if (opened < 0) {
+        raise_replace_error(&file, saved_errno, path_arg);
         goto error;
     }
-    tmp_created = 1;
-    /* mkstemp() makes the file private (0600); give it what open() gives under
-     * the usual umask 022, like any file the user writes. */
-    fchmod(fd, 0644);
-    gz = gzdopen(fd, mode);
+    gz = gzdopen(file.fd, mode);
     if (gz == NULL) {
         PyErr_NoMemory();
         goto error;
     }
-    fd = -1;                                    /* gzclose() closes it now */
+    file.fd = -1;                               /* gzclose() closes it now */
     /* [end: write-open] */
 
     /* [region: write-loop] */
@@ -387,14 +430,17 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
     /* [end: write-loop] */
 
     /* [region: write-commit] */
-    int close_status, rename_status = -1;
+    int close_status, commit_status = -1;
     Py_BEGIN_ALLOW_THREADS
+    errno = 0;
     close_status = gzclose(gz);
     if (close_status == Z_OK)
-        rename_status = rename(tmp_path, target);
+        commit_status = replace_commit(&file);      /* rename() over the target */
+    saved_errno = errno;
     Py_END_ALLOW_THREADS
     gz = NULL;
-    if (close_status != Z_OK || rename_status != 0) {
+    if (close_status != Z_OK || commit_status != 0) {
+        errno = saved_errno != 0 ? saved_errno : EIO;  /* a zlib error sets no errno */
         PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_arg);
         goto error;
     }
@@ -404,15 +450,12 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
 error:
     if (gz != NULL)
         gzclose(gz);
-    if (fd >= 0)
-        close(fd);
-    if (tmp_created)
-        unlink(tmp_path);
 done:
+    replace_end(&file);                         /* on error: removes the temporary file */
     Py_XDECREF(item);
     Py_XDECREF(iterator);
     Py_XDECREF(path);
-    PyMem_Free(tmp_path);
+    Py_DECREF(path_arg);
     free(out.data);
     return result;
 }
@@ -678,19 +721,33 @@ PyDoc_STRVAR(xread_doc,
 static PyObject *deviceapps_xread_pb(PyObject *module, PyObject *arg)
 {
     pb_state *st = get_state(module);
-    PyObject *path = NULL;
+    PyObject *path = NULL, *filename = PyOS_FSPath(arg);   /* what an OSError names */
     gzFile gz = NULL;
     int fd;
-    if (!PyUnicode_FSConverter(arg, &path))
+    if (filename == NULL || !PyUnicode_FSConverter(filename, &path)) {
+        Py_XDECREF(filename);
         return NULL;
+    }
+    struct stat info;
     Py_BEGIN_ALLOW_THREADS
     fd = open(PyBytes_AS_STRING(path), O_RDONLY | O_CLOEXEC);
+    /* A directory opens, and would fail only at the first read, as a "corrupt
+     * gzip stream": refuse it here, as open() in Python does. */
+    int refused = fd < 0 ? 0 : fstat(fd, &info) < 0 ? errno : S_ISDIR(info.st_mode) ? EISDIR : 0;
+    if (refused) {
+        close(fd);
+        fd = -1;
+        errno = refused;
+    }
     if (fd >= 0 && (gz = gzdopen(fd, "rb")) != NULL)
         gzbuffer(gz, 128 * 1024);
     Py_END_ALLOW_THREADS
     Py_DECREF(path);
     if (fd < 0)
-        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, arg);
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, filename);
+    Py_DECREF(filename);
+    if (fd < 0)
+        return NULL;
     if (gz == NULL) {
         close(fd);
         return PyErr_NoMemory();

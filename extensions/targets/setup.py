@@ -2,13 +2,15 @@
 from setuptools import Extension, setup
 
 FLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
+# ../common holds the rule for replacing a file that every writer of the course follows.
+COMMON = dict(include_dirs=["../common"], depends=["../common/replace_file.h"])
 
 setup(
     name="targets",
     ext_modules=[
-        Extension("targets", sources=["targets.c"], extra_compile_args=FLAGS),
+        Extension("targets", sources=["targets.c"], extra_compile_args=FLAGS, **COMMON),
         # The lesson's control: identical code that keeps the GIL while it works.
         Extension("targets_gil", sources=["targets.c"], extra_compile_args=FLAGS,
-                  define_macros=[("TARGETS_HOLD_GIL", "1")]),
+                  define_macros=[("TARGETS_HOLD_GIL", "1")], **COMMON),
     ],
 )

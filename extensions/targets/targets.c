@@ -13,12 +13,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "replace_file.h"      /* extensions/common: the rule for replacing a file */
 
 /* [region: gil] */
 #ifdef TARGETS_HOLD_GIL
@@ -52,7 +55,8 @@ enum which_file { FILE_ALL, FILE_IN, FILE_OUT };
 struct failure {
     int error_number;           /* errno of a failed system call, or 0 */
     enum which_file file;       /* the file it concerns */
-    char reason[160];           /* for format errors (error_number == 0) */
+    char reason[160];           /* for format errors (error_number == 0); else empty,
+                                 * or what to say instead of strerror's text */
 };
 
 static int
@@ -60,6 +64,7 @@ fail_errno(struct failure *failure, enum which_file file)
 {
     failure->error_number = errno ? errno : EIO;
     failure->file = file;
+    failure->reason[0] = '\0';
     return -1;
 }
 
@@ -301,7 +306,8 @@ write_all(int fd, const unsigned char *data, size_t size)
 /* The keys of all_path not in in_path, in order, into out_path. Memory: the
  * set of `in`, and one chunk of `all` in and out. The output is written to a
  * temporary file next to it and renamed over it only when complete, so a
- * failure never leaves a partial output. Returns the count, or -1. */
+ * failure never leaves a partial output (replace_open() above). Returns the
+ * count, or -1. */
 static Py_ssize_t
 negative(const char *all_path, const char *in_path, const char *out_path,
          int has_header, int key_size, struct failure *failure)
@@ -309,8 +315,7 @@ negative(const char *all_path, const char *in_path, const char *out_path,
     struct key_file all = {-1, 0}, in = {-1, 0};
     struct key_set set = {0};
     unsigned char *in_keys = NULL, *chunk = NULL, *out = NULL;
-    char *temp_path = NULL;
-    int fd = -1;
+    struct replace file = {NULL, NULL, -1, NULL};
     Py_ssize_t written = -1;
 
     if (open_key_file(all_path, FILE_ALL, key_size, has_header, &all, failure) < 0
@@ -329,25 +334,18 @@ negative(const char *all_path, const char *in_path, const char *out_path,
 
     chunk = malloc(CHUNK_KEYS * key_size);
     out = malloc(CHUNK_KEYS * key_size);
-    size_t length = strlen(out_path);
-    temp_path = malloc(length + sizeof ".XXXXXX");
-    if (chunk == NULL || out == NULL || temp_path == NULL) {
+    if (chunk == NULL || out == NULL) {
         fail_errno(failure, FILE_OUT);
-        free(temp_path);
-        temp_path = NULL;
         goto done;
     }
-    memcpy(temp_path, out_path, length);
-    memcpy(temp_path + length, ".XXXXXX", sizeof ".XXXXXX");
-    fd = mkstemp(temp_path);
-    if (fd < 0) {
+    if (replace_open(&file, out_path) < 0) {
         fail_errno(failure, FILE_OUT);
-        free(temp_path);
-        temp_path = NULL;
+        if (file.refusal != NULL)       /* not a regular file: say so, not strerror */
+            snprintf(failure->reason, sizeof failure->reason, "%s", file.refusal);
         goto done;
     }
     unsigned char header[HEADER_SIZE] = {0};    /* rewritten once the count is known */
-    if (fchmod(fd, 0644) < 0 || (has_header && write_all(fd, header, HEADER_SIZE) < 0)) {
+    if (has_header && write_all(file.fd, header, HEADER_SIZE) < 0) {
         fail_errno(failure, FILE_OUT);
         goto done;
     }
@@ -370,7 +368,7 @@ negative(const char *all_path, const char *in_path, const char *out_path,
                 cursor += key_size;
             }
         }
-        if (write_all(fd, out, (size_t)(cursor - out)) < 0) {
+        if (write_all(file.fd, out, (size_t)(cursor - out)) < 0) {
             fail_errno(failure, FILE_OUT);
             goto done;
         }
@@ -384,32 +382,21 @@ negative(const char *all_path, const char *in_path, const char *out_path,
         store_le(header + 4, (uint64_t)key_size, 4);
         store_le(header + 8, count, 8);
         errno = 0;              /* a short write sets no errno: don't report a stale one */
-        if (pwrite(fd, header, HEADER_SIZE, 0) != HEADER_SIZE) {
+        if (pwrite(file.fd, header, HEADER_SIZE, 0) != HEADER_SIZE) {
             if (errno == 0)
                 errno = EIO;
             fail_errno(failure, FILE_OUT);
             goto done;
         }
     }
-    int closed = close(fd);
-    fd = -1;
-    if (closed < 0 || rename(temp_path, out_path) < 0) {
+    if (replace_commit(&file) < 0) {    /* close(), rename() over the target */
         fail_errno(failure, FILE_OUT);
         goto done;
     }
-    free(temp_path);
-    temp_path = NULL;
     written = (Py_ssize_t)count;
 
 done:
-    if (fd >= 0)
-        close(fd);
-    if (temp_path != NULL) {    /* failed after creating the temporary file */
-        int saved = errno;
-        unlink(temp_path);
-        free(temp_path);
-        errno = saved;
-    }
+    replace_end(&file);         /* after a failure: closes and removes the temporary file */
     if (all.fd >= 0)
         close(all.fd);
     if (in.fd >= 0)
@@ -439,15 +426,17 @@ get_state(PyObject *module)
 /* [end: state] */
 
 /* [region: raise] */
-/* Raise targets.Error for `failure`. Every Error has .path and .reason. A failed
- * system call also fills .errno, .strerror and .filename, as any OSError does:
- * Error(errno, strerror, path). Wrong contents have no errno: Error("path: reason"). */
+/* Raise targets.Error for `failure`. Every Error has .path and .reason, and, as
+ * any OSError naming a file, .filename (the path) and .strerror (the reason).
+ * A failed system call also has .errno: Error(errno, reason, path). Wrong
+ * contents have none: errno None, and the message "path: reason" (error_str). */
 static void
 raise_failure(targets_state *state, const struct failure *failure, PyObject *path)
 {
     PyObject *error, *reason;
     if (failure->error_number != 0) {
-        reason = PyUnicode_FromString(strerror(failure->error_number));
+        reason = PyUnicode_FromString(failure->reason[0] != '\0' ? failure->reason
+                                                                 : strerror(failure->error_number));
         error = reason ? PyObject_CallFunction(state->Error, "iOO", failure->error_number,
                                                reason, path) : NULL;
     }
@@ -456,6 +445,9 @@ raise_failure(targets_state *state, const struct failure *failure, PyObject *pat
         PyObject *message = reason ? PyUnicode_FromFormat("%U: %U", path, reason) : NULL;
         error = message ? PyObject_CallOneArg(state->Error, message) : NULL;
         Py_XDECREF(message);
+        if (error != NULL && (PyObject_SetAttrString(error, "strerror", reason) < 0
+                              || PyObject_SetAttrString(error, "filename", path) < 0))
+            Py_CLEAR(error);
     }
     if (error != NULL
             && PyObject_SetAttrString(error, "path", path) == 0
@@ -535,16 +527,47 @@ PyDoc_STRVAR(error_doc,
 "A key file is missing, unreadable, malformed, or the output cannot be written.\n"
 "\n"
 "A subclass of OSError: every failure concerns a file, so `except OSError`\n"
-"catches it. .path names the file and .reason says what went wrong. For a\n"
-"failed system call .errno, .strerror and .filename are set as usual; for\n"
-"wrong contents they are None and the message is \"path: reason\".");
+"catches it. .path names the file and .reason says what went wrong; as in\n"
+"any OSError about a file, .filename is the path and .strerror the reason.\n"
+"A failed system call has its .errno; wrong contents have .errno None and\n"
+"the message \"path: reason\".");
+
+/* str(error). OSError's own gives "[Errno 2] reason: 'path'", and for wrong
+ * contents, which have no errno but a filename, "[Errno None] reason: 'path'":
+ * those get "path: reason" instead. */
+static PyObject *
+error_str(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *number = PyObject_GetAttrString(self, "errno");
+    PyObject *filename = number ? PyObject_GetAttrString(self, "filename") : NULL;
+    PyObject *reason = filename ? PyObject_GetAttrString(self, "strerror") : NULL;
+    PyObject *text = NULL;
+    if (reason != NULL) {
+        if (number == Py_None && filename != Py_None && reason != Py_None)
+            text = PyUnicode_FromFormat("%S: %S", filename, reason);
+        else
+            text = ((PyTypeObject *)PyExc_OSError)->tp_str(self);
+    }
+    Py_XDECREF(number);
+    Py_XDECREF(filename);
+    Py_XDECREF(reason);
+    return text;
+}
+
+static PyMethodDef error_str_def = {"__str__", error_str, METH_NOARGS, NULL};
 
 static int
 targets_exec(PyObject *module)
 {
     targets_state *state = get_state(module);
-    state->Error = PyErr_NewExceptionWithDoc(MODULE_NAME ".Error", error_doc,
-                                             PyExc_OSError, NULL);
+    /* The class body: __str__ only, a method of OSError instances. */
+    PyObject *body = PyDict_New();
+    PyObject *str = body ? PyDescr_NewMethod((PyTypeObject *)PyExc_OSError, &error_str_def) : NULL;
+    if (str != NULL && PyDict_SetItemString(body, "__str__", str) == 0)
+        state->Error = PyErr_NewExceptionWithDoc(MODULE_NAME ".Error", error_doc,
+                                                 PyExc_OSError, body);
+    Py_XDECREF(str);
+    Py_XDECREF(body);
     if (state->Error == NULL)
         return -1;
     /* PyModule_AddObjectRef leaves our reference alone: the state keeps it. */

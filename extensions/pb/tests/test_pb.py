@@ -192,6 +192,10 @@ def test_random_records_round_trip(records):
     ([{"apps": [2**32 - 1] * 10923}], ValueError,
      "record 0: packed message is 65538 bytes, more than the 65535 a record header's 16-bit length can hold"),
     ([{}, {"device": {"id": "x" * 70000}}], ValueError, "record 1: packed message is 70008 bytes"),
+    # The reader gives id and type back as str: bytes it could not decode are refused.
+    ([{}, {"device": {"id": b"\xff\xfe"}}], ValueError,
+     "record 1: device.id is bytes that are not UTF-8, which the reader could not give back as str"),
+    ([{"device": {"id": "ok", "type": b"gaid\x80"}}], ValueError, "record 0: device.type is bytes that are not UTF-8"),
 ])
 def test_bad_records(path, records, error, message):
     with pytest.raises(error) as info:
@@ -252,6 +256,19 @@ def test_unwritable_paths(tmp_path):
 def test_missing_file_fails_at_call_time(tmp_path):
     with pytest.raises(FileNotFoundError):
         pb.deviceapps_xread_pb(tmp_path / "missing.pb.gz")
+
+
+@pytest.mark.parametrize("kind", [str, os.fsencode, lambda path: path])
+def test_a_directory_fails_at_call_time(tmp_path, kind):
+    # open() succeeds on a directory; without a check the first next() said "corrupt gzip stream".
+    with pytest.raises(IsADirectoryError) as caught:
+        pb.deviceapps_xread_pb(kind(tmp_path))
+    assert caught.value.filename == os.fspath(kind(tmp_path))     # a Path is named by its str
+
+
+def test_utf8_bytes_are_written_and_read_as_str(path):
+    pb.deviceapps_xwrite_pb([{"device": {"id": "é€😀".encode(), "type": b"a\x00b"}}], path)
+    assert list(pb.deviceapps_xread_pb(path)) == [{"device": {"id": "é€😀", "type": "a\x00b"}, "apps": []}]
 
 
 def damaged(path, data):
