@@ -71,9 +71,12 @@ def fuzz_replay():
         tool = pathlib.Path(__file__).resolve().parent / "tools" / "fuzz.py"
         result = subprocess.run([sys.executable, str(tool), "replay", str(harness)],
                                 capture_output=True, text=True, errors="replace", timeout=600)
-        if result.returncode != 0:
-            last = "\n".join(result.stdout.splitlines()[-5:])
+        lines = result.stdout.splitlines()
+        # Under make memcheck a memory error may end the child with exit code 0
+        # (LSAN_OPTIONS=exitcode=0): the last line tells whether it finished.
+        if result.returncode != 0 or not lines or not lines[-1].startswith("replayed "):
+            last = "\n".join(lines[-5:])
             pytest.fail(f"replay exited with {result.returncode}\n{last}\n{result.stderr[-3000:]}",
                         pytrace=False)
-        return result.stdout.splitlines()[-1]
+        return lines[-1]
     return replay

@@ -26,8 +26,10 @@ def run(folder, script, *args):
     """Run `script` (Python source) in a child process that imports from folder first."""
     libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True, text=True,
                              check=True).stdout.strip()
-    # detect_leaks=0: the interpreter's own blocks at exit are not the question here.
-    env = dict(os.environ, PYTHONPATH=str(folder), LD_PRELOAD=libasan, PYTHONMALLOC="malloc",
-               ASAN_OPTIONS="detect_leaks=0")
+    # detect_leaks=0: the interpreter's own blocks at exit are not the question here;
+    # exitcode=1, and no inherited LSAN_OPTIONS (make memcheck sets exitcode=0 there).
+    env = {name: value for name, value in os.environ.items() if name != "LSAN_OPTIONS"}
+    env.update(PYTHONPATH=str(folder), LD_PRELOAD=libasan, PYTHONMALLOC="malloc",
+               ASAN_OPTIONS="detect_leaks=0:exitcode=1")
     return subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True,
                           text=True, timeout=120)
