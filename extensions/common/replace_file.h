@@ -79,6 +79,7 @@ static char *replace_resolve(const char *path, struct stat *info)
     return NULL;
 }
 
+/* [region: open] */
 /* Check the destination and create the temporary file. 0, or -1 with errno set
  * (and r->refusal set when the destination is not a regular file). */
 static int replace_open(struct replace *r, const char *path)
@@ -116,6 +117,7 @@ static int replace_open(struct replace *r, const char *path)
     r->temp = temp;
     return info.st_mode != 0 ? fchmod(r->fd, info.st_mode & 07777) : 0;
 }
+/* [end: open] */
 
 /* Close the temporary file (unless its fd was handed over and closed) and rename
  * it over the target. 0, or -1 with errno set. */
