@@ -157,9 +157,11 @@ static int count_records(id_table *t, counts *c, const unsigned char *p, size_t 
 /* [region: count_file] */
 #define RECORDS_PER_READ 65536
 
-/* Read every record of `path` and fill `c`. Returns 0, or -1 with `err` set:
- * no Python object is touched here, so this runs without the GIL. */
-static int count_file(const char *path, int key_size, counts *c, reader_error *err)
+/* Read every record of `path` (as `format`: a reader_format or READER_AUTO)
+ * and fill `c`. Returns 0, or -1 with `err` set: no Python object is touched
+ * here, so this runs without the GIL. */
+static int count_file(const char *path, int format, int key_size, counts *c,
+                      reader_error *err)
 {
     const size_t record_size = (size_t)key_size + 4;
     const size_t buffer_size = RECORDS_PER_READ * record_size;
@@ -170,7 +172,7 @@ static int count_file(const char *path, int key_size, counts *c, reader_error *e
     int status = -1;
 
     memset(c, 0, sizeof(*c));
-    reader *r = reader_open(path, err);
+    reader *r = reader_open(path, format, err);
     if (r == NULL)
         return -1;
     buffer = malloc(buffer_size);
@@ -436,17 +438,19 @@ static void set_exception(const reader_error *err, PyObject *path_bytes)
 /* [end: errors] */
 
 PyDoc_STRVAR(get_counters_doc,
-"get_counters(filepath, entity_type, entity_id, key_size=8, as_json=False)\n"
+"get_counters(filepath, entity_type, entity_id, key_size=8, as_json=False, *,\n"
+"             format='auto')\n"
 "--\n"
 "\n"
 "Count shows and clicks per id in a record file.\n"
 "\n"
 "The file holds packed little-endian records: id (uint64, or uint32 when\n"
 "key_size=4), shows (uint16), clicks (uint16). It may be plain, gzip or\n"
-"LZ4-frame compressed; the format is detected from its first bytes (see\n"
-"detect_format). Concatenated gzip members and LZ4 frames are read in turn;\n"
-"like zlib, data after the last gzip member that is not gzip is ignored.\n"
-"An empty file has no records.\n"
+"LZ4-frame compressed: format='plain', 'gzip' or 'lz4' says which, and\n"
+"'auto' detects it from the file's first bytes (see detect_format).\n"
+"Concatenated gzip members and LZ4 frames are read in turn; like zlib, data\n"
+"after the last gzip member that is not gzip is ignored. An empty file has\n"
+"no records.\n"
 "\n"
 "Per distinct id, shows and clicks are summed over its records. The result:\n"
 "  type, id            entity_type and entity_id, as given\n"
@@ -460,28 +464,57 @@ PyDoc_STRVAR(get_counters_doc,
 "json.dumps() of the dict.\n"
 "\n"
 "entity_id is an int in 0..2**64-1. Raises OSError when the file cannot be\n"
-"read, ValueError for key_size other than 4 or 8, a truncated record (with\n"
-"its byte offset) or a corrupt compressed stream. The file is read and\n"
-"counted with the GIL released.");
+"read, ValueError for key_size other than 4 or 8, an unknown format, a\n"
+"truncated record (with its byte offset), a corrupt compressed stream (for a\n"
+"detected format the message says so: a plain file whose first record looks\n"
+"like a header is read with format='plain') or a file that does not start as\n"
+"the format given does. The file is read and counted with the GIL released.");
+
+/* An O& converter: format='auto', 'plain', 'gzip' or 'lz4', to READER_AUTO
+ * or a reader_format. */
+static int format_converter(PyObject *arg, void *address)
+{
+    static const struct { const char *name; int format; } names[] = {
+        {"auto", READER_AUTO}, {"plain", FORMAT_PLAIN}, {"gzip", FORMAT_GZIP},
+        {"lz4", FORMAT_LZ4},
+    };
+    if (!PyUnicode_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "format must be a str, not %.100s",
+                     Py_TYPE(arg)->tp_name);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (PyUnicode_CompareWithASCIIString(arg, names[i].name) == 0) {
+            *(int *)address = names[i].format;
+            return 1;
+        }
+    }
+    PyErr_Format(PyExc_ValueError, "format must be 'auto', 'plain', 'gzip' or 'lz4', "
+                 "not %R", arg);
+    return 0;
+}
 
 /* [region: get_counters] */
 static PyObject *
 get_counters(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"filepath", "entity_type", "entity_id", "key_size", "as_json", NULL};
+    static char *kwlist[] = {"filepath", "entity_type", "entity_id", "key_size", "as_json",
+                             "format", NULL};
     PyObject *path = NULL;          /* filepath as bytes, from PyUnicode_FSConverter */
     PyObject *entity_type, *entity_id;
-    int key_size = 8, as_json = 0;
+    int key_size = 8, as_json = 0, format = READER_AUTO;
     counts c;
     reader_error err = {0};
     PyObject *result = NULL;
 
     /* O& runs a converter (str, bytes or os.PathLike -> bytes), U wants a str,
-     * O! an int, i a C int, p any object's truth value. On failure the parser
+     * O! an int, i a C int, p any object's truth value; after $ come keyword-only
+     * arguments (format, through a converter of ours). On failure the parser
      * has already set a precise TypeError: just return NULL. */
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&UO!|ip:get_counters", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&UO!|ip$O&:get_counters", kwlist,
                                      PyUnicode_FSConverter, &path, &entity_type,
-                                     &PyLong_Type, &entity_id, &key_size, &as_json))
+                                     &PyLong_Type, &entity_id, &key_size, &as_json,
+                                     format_converter, &format))
         return NULL;
 
     uint64_t id = PyLong_AsUnsignedLongLong(entity_id);
@@ -496,7 +529,7 @@ get_counters(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
 
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = count_file(PyBytes_AS_STRING(path), key_size, &c, &err);
+    status = count_file(PyBytes_AS_STRING(path), format, key_size, &c, &err);
     Py_END_ALLOW_THREADS
     if (status < 0) {
         set_exception(&err, path);
@@ -516,8 +549,10 @@ PyDoc_STRVAR(detect_format_doc,
 "--\n"
 "\n"
 "The format get_counters() would read the file as: FORMAT_PLAIN, FORMAT_GZIP\n"
-"or FORMAT_LZ4, from the file's magic bytes. Raises OSError if it cannot be\n"
-"opened.");
+"or FORMAT_LZ4, from the file's first bytes. gzip or LZ4 only when the file\n"
+"starts with a complete, valid header of that format (magic number, flags,\n"
+"header checksum; a gzip header's optional fields must end in its first\n"
+"64 KiB); anything else is plain. Raises OSError if it cannot be opened.");
 
 static PyObject *
 detect_format(PyObject *Py_UNUSED(module), PyObject *arg)
@@ -528,7 +563,7 @@ detect_format(PyObject *Py_UNUSED(module), PyObject *arg)
         return NULL;
     reader *r;
     Py_BEGIN_ALLOW_THREADS
-    r = reader_open(PyBytes_AS_STRING(path), &err);
+    r = reader_open(PyBytes_AS_STRING(path), READER_AUTO, &err);
     Py_END_ALLOW_THREADS
     PyObject *result = NULL;
     if (r == NULL) {

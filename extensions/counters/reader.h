@@ -1,9 +1,10 @@
 /* reader.h -- read a file that may be plain, gzip or LZ4-frame compressed.
  *
  * One small interface in front of three backends (the lecture's "rbfile" idea):
- * the caller opens a path and reads uncompressed bytes; the format is detected
- * from the file's first bytes. Nothing here touches Python, so a caller may use
- * it with the GIL released. Errors are reported in a reader_error, never printed.
+ * the caller opens a path and reads uncompressed bytes; the format is the one
+ * the caller names, or detected from the file's first bytes. Nothing here
+ * touches Python, so a caller may use it with the GIL released. Errors are
+ * reported in a reader_error, never printed.
  */
 #ifndef COUNTERS_READER_H
 #define COUNTERS_READER_H
@@ -19,6 +20,9 @@ enum reader_format {
     FORMAT_LZ4 = 2,
 };
 
+/* What reader_open() may be asked for besides a reader_format: detect it. */
+#define READER_AUTO (-1)
+
 enum reader_error_kind {
     READER_OK = 0,
     READER_OS_ERROR,     /* errnum holds errno: becomes OSError */
@@ -29,13 +33,18 @@ enum reader_error_kind {
 typedef struct {
     enum reader_error_kind kind;
     int errnum;
-    char message[200];
+    char message[320];
 } reader_error;
 
 typedef struct reader reader;
 
-/* Open `path` and detect its format. NULL on error (err filled in). */
-reader *reader_open(const char *path, reader_error *err);
+/* Open `path` as `format`: a reader_format, or READER_AUTO to detect it. The
+ * detection takes gzip or LZ4 only for a complete, valid header of that
+ * format at the start of the file (a plain file's first record may begin with
+ * either magic number), and anything else as plain. Named, LZ4 needs that
+ * header too, gzip its magic number and method (zlib checks the rest). NULL
+ * on error (err filled in). */
+reader *reader_open(const char *path, int format, reader_error *err);
 
 enum reader_format reader_format_of(const reader *r);
 

@@ -47,7 +47,7 @@ static const unsigned char END_MAGIC[4] = {0xd5, 0x10, 0xad, 0xed};
 #define TUPLE_KEY 0x21
 
 #define MAX_HEADER_TEXT 65536           /* the text header is a few hundred bytes */
-#define MAX_BLOCK_ROWS (1u << 31)       /* bytes of rows one block may decompress to */
+#define MAX_BLOCK_SIZE ((size_t)1 << 31) /* bytes a block may hold, stored or decompressed */
 #define MAX_DEPTH 256                   /* nesting of arrays and maps in a tuple */
 /* [end: format] */
 
@@ -104,7 +104,9 @@ typedef struct {
     size_t position;            /* next row in rows */
     int compressed;             /* current block was zstd */
     ZSTD_DCtx *zstd;
-    int busy;                   /* a thread is inside next() with the GIL released */
+    size_t max_block_size;      /* MAX_BLOCK_SIZE, or less if the caller asked */
+    int busy;                   /* a next() call is running: decoding, or reading a
+                                   block with the GIL released */
 } SnapshotIterator;
 /* [end: object] */
 
@@ -410,6 +412,15 @@ skip_value(Reader *r, size_t *at, int depth)
     }
     if (extra && take(r, at, extra) == NULL)
         return -1;
+    /* Each item takes a byte at least: refuse a count the block cannot hold
+     * now, as decode_array() and decode_map() do, rather than after stepping
+     * through the rest of the block. */
+    if (items > r->size - *at) {
+        int is_map = (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
+        row_error(r->self, *at, is_map ? "map longer than its block"
+                                       : "array longer than its block");
+        return -1;
+    }
     for (uint64_t i = 0; i < items; i++)
         if (skip_value(r, at, depth + 1) < 0)
             return -1;
@@ -440,14 +451,22 @@ read_map_size(Reader *r, size_t *at, const char *what, uint64_t *size)
     const unsigned char *p = take(r, at, 1);
     if (p == NULL)
         return -1;
-    if (*p >= 0x80 && *p <= 0x8f) {
+    if (*p >= 0x80 && *p <= 0x8f)
         *size = *p & 0x0f;
-        return 0;
+    else if (*p == 0xde || *p == 0xdf) {
+        if (take_be(r, at, *p == 0xde ? 2 : 4, size) < 0)
+            return -1;
     }
-    if (*p == 0xde || *p == 0xdf)
-        return take_be(r, at, *p == 0xde ? 2 : 4, size);
-    row_error(r->self, start, what);
-    return -1;
+    else {
+        row_error(r->self, start, what);
+        return -1;
+    }
+    /* A key and a value per entry, a byte each at least. */
+    if (*size > (r->size - *at) / 2) {
+        row_error(r->self, *at, "map longer than its block");
+        return -1;
+    }
+    return 0;
 }
 
 /* [region: row] */
@@ -459,7 +478,8 @@ decode_row(SnapshotIterator *self)
 {
     Reader r = {self, self->rows, self->rows_size};
     size_t at = self->position;
-    uint64_t entries, key, type = UINT64_MAX, space_id = UINT64_MAX;
+    uint64_t entries, key, type = UINT64_MAX, space_id = 0;
+    int has_space_id = 0;       /* (any uint64 is a space id: no value can mean "none") */
     PyObject *tuple = NULL;
 
     if (read_map_size(&r, &at, "a row does not start with a header map", &entries) < 0)
@@ -483,6 +503,7 @@ decode_row(SnapshotIterator *self)
         if (key == SPACE_ID_KEY && type == ROW_TYPE_INSERT) {
             if (read_uint(&r, &at, "a space id is not an unsigned integer", &space_id) < 0)
                 goto error;
+            has_space_id = 1;
         }
         else if (key == TUPLE_KEY && type == ROW_TYPE_INSERT && tuple == NULL) {
             if (at < r.size && !((r.data[at] >= 0x90 && r.data[at] <= 0x9f)
@@ -503,7 +524,7 @@ decode_row(SnapshotIterator *self)
         Py_XDECREF(tuple);
         return Py_None;
     }
-    if (tuple == NULL || space_id == UINT64_MAX) {
+    if (tuple == NULL || !has_space_id) {
         Py_XDECREF(tuple);
         return row_error(self, at, "an INSERT row without a space id or a tuple");
     }
@@ -560,14 +581,19 @@ read_exactly(SnapshotIterator *self, void *buffer, size_t size, BlockFailure *fa
     return -1;
 }
 
+/* Make *buffer hold `needed` bytes (needed <= most), doubling its capacity but
+ * never past `most`: a block's limit is never exceeded, and the doubling cannot
+ * overflow size_t. */
 static int
-grow(unsigned char **buffer, size_t *capacity, size_t needed)
+grow(unsigned char **buffer, size_t *capacity, size_t needed, size_t most)
 {
     if (needed <= *capacity)
         return 0;
     size_t size = *capacity ? *capacity : 65536;
-    while (size < needed)
+    while (size < needed && size <= most / 2)
         size *= 2;
+    if (size < needed || size > most)
+        size = needed > most ? needed : most;
     unsigned char *bigger = realloc(*buffer, size);
     if (bigger == NULL)
         return -1;
@@ -602,20 +628,34 @@ static int
 decompress(SnapshotIterator *self, size_t length, BlockFailure *failure)
 {
     long long offset = self->block_offset;
+    size_t limit = self->max_block_size;
+    /* A frame that states its size is refused before anything is allocated; one
+     * that does not is streamed into a buffer of at most limit + 1 bytes: the
+     * extra byte is how a frame that goes past the limit is told apart. */
+    unsigned long long stated = ZSTD_getFrameContentSize(self->data, length);
+    if (stated != ZSTD_CONTENTSIZE_UNKNOWN && stated != ZSTD_CONTENTSIZE_ERROR
+            && stated > limit)
+        return block_failure(failure, offset, "a block decompresses to %llu bytes, more "
+                             "than the limit of %zu bytes (max_block_size)", stated, limit);
     ZSTD_inBuffer in = {self->data, length, 0};
     size_t status = ZSTD_DCtx_reset(self->zstd, ZSTD_reset_session_only);
     self->rows_size = 0;
     while (!ZSTD_isError(status)) {
-        if (grow(&self->rows, &self->rows_capacity, self->rows_size + 65536) < 0) {
+        size_t wanted = limit - self->rows_size < 65536 ? limit + 1 : self->rows_size + 65536;
+        if (grow(&self->rows, &self->rows_capacity, wanted, limit + 1) < 0) {
             failure->error_number = ENOMEM;
             failure->offset = offset;
             return BLOCK_FAILED;
         }
-        ZSTD_outBuffer out = {self->rows, self->rows_capacity, self->rows_size};
+        size_t room = self->rows_capacity < limit + 1 ? self->rows_capacity : limit + 1;
+        ZSTD_outBuffer out = {self->rows, room, self->rows_size};
         status = ZSTD_decompressStream(self->zstd, &out, &in);
         self->rows_size = out.pos;
         if (ZSTD_isError(status))
             break;
+        if (self->rows_size > limit)
+            return block_failure(failure, offset, "a block decompresses to more than the "
+                                 "limit of %zu bytes (max_block_size)", limit);
         if (status == 0) {      /* the frame is complete */
             if (in.pos != in.size)
                 return block_failure(failure, offset, "%zu bytes after the zstd frame",
@@ -624,9 +664,6 @@ decompress(SnapshotIterator *self, size_t length, BlockFailure *failure)
         }
         if (in.pos == in.size && out.pos < out.size)
             return block_failure(failure, offset, "truncated zstd frame");
-        if (self->rows_size > MAX_BLOCK_ROWS)
-            return block_failure(failure, offset, "a block decompresses to more than "
-                                 "%u bytes", MAX_BLOCK_ROWS);
     }
     return block_failure(failure, offset, "corrupt zstd frame (%s)",
                          ZSTD_getErrorName(status));
@@ -670,11 +707,17 @@ read_block(SnapshotIterator *self, BlockFailure *failure)
             || fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &previous_crc) < 0
             || fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &crc) < 0)
         return block_failure(failure, offset, "malformed block header");
+    /* Compared as unsigned: a length of 2**63 or more must not turn negative. */
     long long remaining = self->file_size - offset - FIXED_HEADER_SIZE;
-    if ((long long)length > remaining)
+    if (remaining < 0 || length > (unsigned long long)remaining)
         return block_failure(failure, offset, "truncated block: %llu bytes announced, "
                              "%lld in the file", (unsigned long long)length, remaining);
-    if (grow(&self->data, &self->data_capacity, length ? length : 1) < 0) {
+    if (length > self->max_block_size)
+        return block_failure(failure, offset, "a block of %llu bytes is larger than the "
+                             "limit of %zu bytes (max_block_size)", (unsigned long long)length,
+                             self->max_block_size);
+    if (grow(&self->data, &self->data_capacity, length ? length : 1,
+             self->max_block_size) < 0) {
         failure->error_number = ENOMEM;
         failure->offset = offset;
         return BLOCK_FAILED;
@@ -719,14 +762,33 @@ close_file(SnapshotIterator *self)
 }
 
 /* [region: next] */
+static PyObject *next_row(SnapshotIterator *self);
+
 static PyObject *
 iterator_next(SnapshotIterator *self)
 {
+    /* Busy for the whole call, not only while the GIL is released: decoding a
+     * row allocates, an allocation may run the garbage collector, and the
+     * collector runs Python code (a __del__, gc.callbacks) that may call next()
+     * again, or let another thread do so. A second call would read or replace
+     * the buffer this one is decoding from. */
     if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "this snapshot iterator is already "
-                        "running in another thread");
+        PyErr_SetString(PyExc_RuntimeError, "this snapshot iterator is already running "
+                        "(in another thread, or next() was called again by code that "
+                        "ran during next(), such as a __del__)");
         return NULL;
     }
+    self->busy = 1;
+    Py_INCREF(self);            /* whatever that code drops, the buffers stay ours */
+    PyObject *row = next_row(self);
+    self->busy = 0;
+    Py_DECREF(self);
+    return row;
+}
+
+static PyObject *
+next_row(SnapshotIterator *self)
+{
     for (;;) {
         if (self->position < self->rows_size) {
             PyObject *row = decode_row(self);
@@ -743,11 +805,9 @@ iterator_next(SnapshotIterator *self)
 
         BlockFailure failure = {0, 0, ""};
         int status;
-        self->busy = 1;                 /* the object is ours while the GIL is gone */
-        Py_BEGIN_ALLOW_THREADS
+        Py_BEGIN_ALLOW_THREADS          /* busy: no other call touches the buffers */
         status = read_block(self, &failure);
         Py_END_ALLOW_THREADS
-        self->busy = 0;
 
         if (status == BLOCK_END) {
             close_file(self);
@@ -829,19 +889,44 @@ read_text_header(SnapshotIterator *self)
     }
 }
 
+/* An O& converter: max_block_size, an int from 1 to MAX_BLOCK_SIZE. */
+static int
+block_size_converter(PyObject *arg, void *address)
+{
+    if (!PyLong_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "max_block_size must be an int, not %.100s",
+                     Py_TYPE(arg)->tp_name);
+        return 0;
+    }
+    int overflow;
+    long long value = PyLong_AsLongLongAndOverflow(arg, &overflow);
+    if (value == -1 && PyErr_Occurred())
+        return 0;
+    if (overflow || value < 1 || (unsigned long long)value > MAX_BLOCK_SIZE) {
+        PyErr_Format(PyExc_ValueError, "max_block_size must be from 1 to MAX_BLOCK_SIZE "
+                     "(%zu), not %R", MAX_BLOCK_SIZE, arg);
+        return 0;
+    }
+    *(size_t *)address = (size_t)value;
+    return 1;
+}
+
 static PyObject *
 iterator_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"path", NULL};
+    static char *kwlist[] = {"path", "max_block_size", NULL};
     PyObject *path_bytes = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&:iter", kwlist,
-                                     PyUnicode_FSConverter, &path_bytes))
+    size_t max_block_size = MAX_BLOCK_SIZE;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$O&:iter", kwlist,
+                                     PyUnicode_FSConverter, &path_bytes,
+                                     block_size_converter, &max_block_size))
         return NULL;
     SnapshotIterator *self = (SnapshotIterator *)type->tp_alloc(type, 0);
     if (self == NULL) {
         Py_DECREF(path_bytes);
         return NULL;
     }
+    self->max_block_size = max_block_size;
     const char *path = PyBytes_AS_STRING(path_bytes);
     self->path = PyUnicode_DecodeFSDefault(path);
     self->meta = PyDict_New();
@@ -922,8 +1007,9 @@ static PyObject *
 iterator_close(SnapshotIterator *self, PyObject *Py_UNUSED(ignored))
 {
     if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "cannot close: the iterator is running "
-                        "in another thread");
+        PyErr_SetString(PyExc_RuntimeError, "cannot close: the iterator is running (in "
+                        "another thread, or close() was called by code that ran during "
+                        "next())");
         return NULL;
     }
     close_file(self);
@@ -960,7 +1046,7 @@ static PyMemberDef iterator_members[] = {
 };
 
 PyDoc_STRVAR(iterator_doc,
-"iter(path)\n"
+"iter(path, *, max_block_size=MAX_BLOCK_SIZE)\n"
 "--\n"
 "\n"
 "Iterate over the rows of a Tarantool snapshot (.snap) file, yielding\n"
@@ -968,10 +1054,18 @@ PyDoc_STRVAR(iterator_doc,
 "Tuple fields become int, float, str, bytes, bool, None, list and dict; a string\n"
 "that is not UTF-8 keeps its bytes as surrogate escapes.\n"
 "\n"
-"Lazy: one block of the file is in memory at a time. Raises OSError if the\n"
-"file cannot be opened or read, and SnapshotError (with .offset) if it is not a\n"
-"snapshot, is truncated, fails its checksum or holds malformed data. The file\n"
-"is read and decompressed with the GIL released.");
+"Lazy: one block of the file is in memory at a time. A block may hold at most\n"
+"max_block_size bytes, stored and decompressed (MAX_BLOCK_SIZE, 2 GiB, unless a\n"
+"smaller limit is given): a larger one is refused before its memory is taken.\n"
+"Raises OSError if the file cannot be opened or read, and SnapshotError (with\n"
+".offset) if it is not a snapshot, is truncated, fails its checksum, holds\n"
+"malformed data or a block over the limit. The file is read and decompressed\n"
+"with the GIL released.\n"
+"\n"
+"One call of next() at a time: a call made while another is running, from\n"
+"another thread or from code the first one ran (a __del__ run by the garbage\n"
+"collector), raises RuntimeError, as a running generator refuses with\n"
+"ValueError.");
 
 static PyType_Slot iterator_slots[] = {
     {Py_tp_doc, (void *)iterator_doc},
@@ -1015,6 +1109,11 @@ module_exec(PyObject *module)
         "tarantool_snapshot.SnapshotError", error_doc, PyExc_ValueError, NULL);
     if (state->SnapshotError == NULL
             || PyModule_AddObjectRef(module, "SnapshotError", state->SnapshotError) < 0)
+        return -1;
+    PyObject *limit = PyLong_FromSize_t(MAX_BLOCK_SIZE);
+    int added = limit != NULL ? PyModule_AddObjectRef(module, "MAX_BLOCK_SIZE", limit) : -1;
+    Py_XDECREF(limit);
+    if (added < 0)
         return -1;
     state->SnapshotIterator = (PyTypeObject *)PyType_FromModuleAndSpec(
         module, &iterator_spec, NULL);

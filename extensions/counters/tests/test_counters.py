@@ -176,7 +176,14 @@ def test_detect_format(record_files, compression, expected):
 def test_detect_format_of_tiny_files(tmp_path):
     assert counters.detect_format(write_bytes(tmp_path, "0", b"")) == counters.FORMAT_PLAIN
     assert counters.detect_format(write_bytes(tmp_path, "1", b"\x1f")) == counters.FORMAT_PLAIN
-    assert counters.detect_format(write_bytes(tmp_path, "2", b"\x1f\x8b")) == counters.FORMAT_GZIP
+    # gzip or LZ4 only from a complete header: a magic number alone is not one
+    assert counters.detect_format(write_bytes(tmp_path, "2", b"\x1f\x8b")) == counters.FORMAT_PLAIN
+    assert counters.detect_format(write_bytes(tmp_path, "10", gzip.compress(b"")[:10])) == \
+        counters.FORMAT_GZIP
+    assert counters.detect_format(write_bytes(tmp_path, "4", b"\x04\x22\x4d\x18")) == \
+        counters.FORMAT_PLAIN
+    assert counters.detect_format(write_bytes(tmp_path, "7", lz4.frame.compress(b"")[:7])) == \
+        counters.FORMAT_LZ4
     with pytest.raises(FileNotFoundError):
         counters.detect_format(tmp_path / "missing")
     with pytest.raises(TypeError):
@@ -196,7 +203,7 @@ def test_errors_name_the_file_as_str_whatever_the_path_type(tmp_path, as_type):
 
 def test_signature_comes_from_the_docstring():
     assert str(inspect.signature(counters.get_counters)) == \
-        "(filepath, entity_type, entity_id, key_size=8, as_json=False)"
+        "(filepath, entity_type, entity_id, key_size=8, as_json=False, *, format='auto')"
 
 
 # ---- bad input ----
@@ -236,6 +243,14 @@ def test_truncated_record_names_its_offset(tmp_path, compression, key_size):
         f"bytes, records are {record_size} bytes (key_size={key_size})")
 
 
+# A format detected from the first bytes: the message says so, and how to read
+# the file as plain records instead (see test_hostile.py).
+DETECTED_GZIP = (" (read as gzip because the file starts with a gzip header, 1f 8b 08; "
+                 "if it holds plain records, pass format='plain')")
+DETECTED_LZ4 = (" (read as LZ4 because the file starts with an LZ4 header, 04 22 4d 18; "
+                "if it holds plain records, pass format='plain')")
+
+
 @pytest.mark.parametrize("name, data, message", [
     ("cut.gz", gzip.compress(bytes(1200))[:-10], "corrupt gzip stream: unexpected end of file"),
     # Cut on a record boundary: gzread() alone would call this a normal end.
@@ -246,7 +261,7 @@ def test_truncated_record_names_its_offset(tmp_path, compression, key_size):
     ("bad-block.gz", b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + b"\xff" * 8,
      "corrupt gzip stream: invalid block type"),
     ("cut.lz4", lz4.frame.compress(bytes(1200))[:-6], "LZ4 frame is truncated"),
-    ("header-only.lz4", b"\x04\x22\x4d\x18", "LZ4 frame is truncated"),
+    ("header-only.lz4", lz4.frame.compress(b"")[:7], "LZ4 frame is truncated"),
     ("trailing.lz4", lz4.frame.compress(bytes(1200)) + b"garbage!",
      "corrupt LZ4 frame: ERROR_frameType_unknown"),
 ])
@@ -254,6 +269,12 @@ def test_corrupt_streams(tmp_path, name, data, message):
     path = write_bytes(tmp_path, name, data)
     with pytest.raises(ValueError) as info:
         counters.get_counters(path, "b", 1)
+    detected = DETECTED_GZIP if name.endswith(".gz") else DETECTED_LZ4
+    assert str(info.value) == f"{str(path)!r}: {message}{detected}"
+    # Named, not detected: the same message without the explanation.
+    named = "gzip" if name.endswith(".gz") else "lz4"
+    with pytest.raises(ValueError) as info:
+        counters.get_counters(path, "b", 1, format=named)
     assert str(info.value) == f"{str(path)!r}: {message}"
 
 
