@@ -4,7 +4,9 @@
 - make_snapshot(): has the real server (Debian's `tarantool`) store them and
   write a .snap file;
 - python_rows(): the same decoding as tarantool_snapshot, in Python, built on
-  other people's code (msgpack, zstandard, crc32c), to cross-check the C.
+  other people's code (msgpack, zstandard, crc32c), to cross-check the C;
+- snapshot_of(), block(), row(), insert(), zstd_frame(): snapshots written by
+  hand, byte by byte, for the tests, the fuzz harness and the lessons.
 """
 import math
 import os
@@ -170,4 +172,61 @@ def uncompressed(data):
         out += [fixed, block]           # 4 + 5 + 5 + 5 = 19 bytes: no padding needed
         previous = crc
     out.append(END_MAGIC)
+    return b"".join(out)
+
+
+# ---- snapshots written by hand ----
+
+HEADER_TEXT = b"SNAP\n0.13\nVersion: test\n\n"
+
+
+def fixed_header(magic, length, crc):
+    """The 19-byte block header: the length as a MessagePack uint64 (so any length
+    fits), the previous block's checksum (0) and this block's."""
+    return magic + b"\xcf" + struct.pack(">Q", length) + b"\x00" + b"\xce" + struct.pack(">I", crc)
+
+
+def block(magic, payload):
+    """A block with a right checksum."""
+    return fixed_header(magic, len(payload), tarantool_crc(payload)) + payload
+
+
+def snapshot_of(*blocks):
+    """A whole snapshot of (magic, payload) blocks, with right checksums."""
+    return HEADER_TEXT + b"".join(block(magic, payload) for magic, payload in blocks) + END_MAGIC
+
+
+def row(body, header=None):
+    """A row: the header map (type 2, INSERT, by default), then `body`, packed bytes."""
+    return msgpack.packb(header or {0: 2, 3: 1}) + body
+
+
+def insert_packed(space_id, tuple_bytes):
+    """An INSERT row whose tuple is given as raw bytes (right or not)."""
+    return row(b"\x82\x10" + msgpack.packb(space_id) + b"\x21" + tuple_bytes)
+
+
+def insert(space_id, fields):
+    return insert_packed(space_id, msgpack.packb(fields))
+
+
+def zstd_frame(prefix, total, fill=0x80, stated=None):
+    """A zstd frame written by hand: `prefix` in a raw block, then RLE blocks of
+    `fill` up to `total` bytes, 4 bytes of frame per 128 KiB: a tiny file that
+    inflates to gigabytes. 0x80 0x80 is a row of two empty maps (skipped), so
+    the rows stay valid. `stated`: the content size the frame header claims."""
+    out = [b"\x28\xb5\x2f\xfd"]
+    if stated is None:
+        out.append(b"\x00\x38")                          # window 128 KiB, no size
+    else:
+        out.append(b"\xc0\x38" + struct.pack("<Q", stated))
+
+    def header(last, kind, size):
+        return struct.pack("<I", last | kind << 1 | size << 3)[:3]
+    rest = total - len(prefix)
+    out.append(header(rest == 0, 0, len(prefix)) + prefix)
+    while rest:
+        n = min(128 * 1024, rest)
+        rest -= n
+        out.append(header(rest == 0, 1, n) + bytes([fill]))
     return b"".join(out)

@@ -5,25 +5,13 @@ fixed slice (test_replay below). Where the independent reader
 (snapshot_reference.python_rows: msgpack and zstandard) also reads the file, the
 rows must be equal.
 """
-import struct
-
-import msgpack
 import zstandard
 
 import snapshot_reference as ref
 import tarantool_snapshot
 
 EXPECTED = (tarantool_snapshot.SnapshotError, OSError)
-HEAD = b"SNAP\n0.13\nVersion: fuzz\n\n"
 MODES = {0: "file", 1: "plain block", 2: "zstd block"}
-
-
-def block(magic, payload):
-    """A block as Tarantool frames it: magic, then MessagePack uint32s for the
-    length, the previous block's checksum (0 here) and this one's, padded to 19 bytes."""
-    fixed = magic + b"\xce" + struct.pack(">I", len(payload)) + b"\x00" \
-        + b"\xce" + struct.pack(">I", ref.tarantool_crc(payload))
-    return fixed.ljust(ref.FIXED_HEADER_SIZE, b"\0") + payload
 
 
 def file_bytes(data):
@@ -33,9 +21,9 @@ def file_bytes(data):
     mode = MODES[data[0] % len(MODES)] if data else "file"
     rows = data[1:]
     if mode == "plain block":
-        return HEAD + block(ref.PLAIN_MAGIC, rows) + ref.END_MAGIC
+        return ref.snapshot_of((ref.PLAIN_MAGIC, rows))
     if mode == "zstd block":
-        return HEAD + block(ref.ZSTD_MAGIC, zstandard.ZstdCompressor(level=1).compress(rows)) + ref.END_MAGIC
+        return ref.snapshot_of((ref.ZSTD_MAGIC, zstandard.ZstdCompressor(level=1).compress(rows)))
     return rows
 
 
@@ -49,14 +37,12 @@ def one_input(path):
 
 
 def seeds():
-    def insert(space_id, value):
-        return msgpack.packb({0: 2, 3: 1}) + msgpack.packb({0x10: space_id, 0x21: value})
-    rows = b"".join([insert(512, [1, "a", -7, 2.5, True, None]), msgpack.packb({0: 30}) + b"\x80",
-                     insert(513, [2, {"b": [None, b"bytes"]}, 2**64 - 1, "\u00e9"])])
+    rows = b"".join([ref.insert(512, [1, "a", -7, 2.5, True, None]), ref.row(b"\x80", {0: 30}),
+                     ref.insert(513, [2, {"b": [None, b"bytes"]}, 2**64 - 1, "\u00e9"])])
     yield "plain-block", b"\x01" + rows
     yield "zstd-block", b"\x02" + rows
-    yield "file", b"\x00" + HEAD + block(ref.PLAIN_MAGIC, rows) \
-        + block(ref.ZSTD_MAGIC, zstandard.ZstdCompressor(level=1).compress(rows)) + ref.END_MAGIC
+    yield "file", b"\x00" + ref.snapshot_of((ref.PLAIN_MAGIC, rows),
+                                            (ref.ZSTD_MAGIC, zstandard.ZstdCompressor(level=1).compress(rows)))
 
 
 def test_replay(fuzz_replay):

@@ -10,7 +10,6 @@ import gc
 import json
 import os
 import pathlib
-import struct
 import subprocess
 import sys
 import textwrap
@@ -27,7 +26,7 @@ from tarantool_snapshot import SnapshotError
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
-HEADER_TEXT = b"SNAP\n0.13\nVersion: test\n\n"
+HEADER_TEXT = ref.HEADER_TEXT
 BLOCKS_START = len(HEADER_TEXT)
 MiB = 1 << 20
 REENTERED = ("this snapshot iterator is already running (in another thread, or next() was "
@@ -39,50 +38,10 @@ CANNOT_CLOSE = ("cannot close: the iterator is running (in another thread, or cl
 COLLECTOR_RUNS_MID_CALL = sys.version_info < (3, 12)
 
 
-# ---- writing snapshots by hand ----
+# ---- writing snapshots by hand: snapshot_reference's writers ----
 
-def fixed_header(magic, length, crc):
-    """The 19-byte block header: a uint64 length always, so any length fits."""
-    return magic + b"\xcf" + struct.pack(">Q", length) + b"\x00" + b"\xce" + struct.pack(">I", crc)
-
-
-def block(magic, payload):
-    return fixed_header(magic, len(payload), ref.tarantool_crc(payload)) + payload
-
-
-def snapshot_of(*blocks):
-    """A snapshot of (magic, payload) blocks with right checksums."""
-    return HEADER_TEXT + b"".join(block(m, p) for m, p in blocks) + ref.END_MAGIC
-
-
-def row(body, header=None):
-    return msgpack.packb(header or {0: 2, 3: 1}) + body
-
-
-def insert(space_id, fields):
-    return row(b"\x82\x10" + msgpack.packb(space_id) + b"\x21" + msgpack.packb(fields))
-
-
-def zstd_frame(prefix, total, fill=0x80, stated=None):
-    """A zstd frame written by hand: `prefix` in a raw block, then RLE blocks of
-    `fill` up to `total` bytes, 4 bytes of frame per 128 KiB: a tiny file that
-    inflates to gigabytes. 0x80 0x80 is a row of two empty maps (skipped), so
-    the rows stay valid. `stated`: the content size the frame header claims."""
-    out = [b"\x28\xb5\x2f\xfd"]
-    if stated is None:
-        out.append(b"\x00\x38")                          # window 128 KiB, no size
-    else:
-        out.append(b"\xc0\x38" + struct.pack("<Q", stated))
-
-    def header(last, kind, size):
-        return struct.pack("<I", last | kind << 1 | size << 3)[:3]
-    rest = total - len(prefix)
-    out.append(header(rest == 0, 0, len(prefix)) + prefix)
-    while rest:
-        n = min(128 * 1024, rest)
-        rest -= n
-        out.append(header(rest == 0, 1, n) + bytes([fill]))
-    return b"".join(out)
+fixed_header, block, snapshot_of = ref.fixed_header, ref.block, ref.snapshot_of
+row, insert, zstd_frame = ref.row, ref.insert, ref.zstd_frame
 
 
 def first_row(total):

@@ -190,21 +190,7 @@ def test_flipped_bytes_raise_only_snapshot_error(tmp_path):
 
 # Blocks written by hand, with correct checksums, so that the bytes reach the
 # zstd and MessagePack decoders.
-def snapshot_of(*blocks):
-    parts = [b"SNAP\n0.13\nVersion: test\n\n"]
-    for magic, payload in blocks:
-        parts += [magic, b"\xce" + struct.pack(">I", len(payload)), b"\x00",
-                  b"\xce" + struct.pack(">I", ref.tarantool_crc(payload)), b"\xa3\0\0\0", payload]
-    parts.append(ref.END_MAGIC)
-    return b"".join(parts)
-
-
-def row(body, header=None):
-    return msgpack.packb(header or {0: 2, 3: 1}) + body
-
-
-def insert(space_id, tuple_bytes):
-    return row(b"\x82\x10" + msgpack.packb(space_id) + b"\x21" + tuple_bytes)
+snapshot_of, row, insert = ref.snapshot_of, ref.row, ref.insert_packed
 
 
 def test_hand_made_plain_block(tmp_path):
@@ -214,7 +200,7 @@ def test_hand_made_plain_block(tmp_path):
         (512, [1, "a"]), (513, [2, {"b": [None]}])]         # the type-30 row is skipped
 
 
-ROWS_START = len(b"SNAP\n0.13\nVersion: test\n\n") + ref.FIXED_HEADER_SIZE
+ROWS_START = len(ref.HEADER_TEXT) + ref.FIXED_HEADER_SIZE
 
 
 T = len(insert(512, b""))       # where the tuple starts in these rows
