@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__GLIBCXX__)
+#include <cxxabi.h>     // abi::__forced_unwind
+#endif
+
 #include "geojson_cover.hpp"
 
 namespace gc = geojson_cover;
@@ -61,9 +65,11 @@ static PyObject* raise_python_error(std::exception_ptr failure) {
         errno = e.errno_value();   // OSError picks the subclass from errno: FileNotFoundError, ...
         PyErr_SetFromErrnoWithFilename(PyExc_OSError, e.what());
     } catch (const gc::InvalidInput& e) {
-        PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const std::bad_alloc&) {
-        PyErr_NoMemory();
+        PyErr_SetString(PyExc_ValueError, e.what());   // the kernel's messages are valid UTF-8
+    } catch (const gc::Interrupted&) {
+        PyErr_SetNone(PyExc_KeyboardInterrupt);
+    } catch (const std::bad_alloc& e) {
+        PyErr_SetString(PyExc_MemoryError, e.what());  // as pybind11 does: the same text
     } catch (const std::exception& e) {
         PyErr_Format(PyExc_RuntimeError, "s2cover: unexpected C++ exception: %s", e.what());
     } catch (...) {
@@ -115,6 +121,51 @@ static PyObject* new_cell(PyTypeObject* type, const gc::CellInfo& info) {
 }
 // [end: cell]
 
+// [region: signals]
+// The kernel runs without the GIL and asks this every 50 ms whether to stop. A
+// C function is never interrupted by Ctrl-C: the interpreter only notes the
+// signal, and runs the handler (the default raises KeyboardInterrupt) when it
+// next gets control. So this takes the GIL back, runs the pending handlers and,
+// if one raised, keeps the exception for cover_geojson to re-raise once the
+// kernel has stopped and cleaned up. A handler is Python code: it may do
+// anything, call cover_geojson again included; nothing here is shared with it.
+struct SignalCheck {
+    PyThreadState* thread;          // this thread's state, from PyEval_SaveThread
+    PyObject* raised = nullptr;     // what a handler raised (owned)
+
+    bool operator()() {
+        PyEval_RestoreThread(thread);
+        const bool stop = PyErr_CheckSignals() < 0;
+        if (stop) {
+#if PY_VERSION_HEX >= 0x030C0000
+            raised = PyErr_GetRaisedException();
+#else
+            PyObject *type, *traceback;
+            PyErr_Fetch(&type, &raised, &traceback);
+            PyErr_NormalizeException(&type, &raised, &traceback);
+            if (traceback != nullptr) PyException_SetTraceback(raised, traceback);
+            Py_XDECREF(type);
+            Py_XDECREF(traceback);
+#endif
+        }
+        thread = PyEval_SaveThread();
+        return stop;
+    }
+
+    // With the GIL: raise what the handler raised again (hands the reference over).
+    PyObject* reraise() {
+#if PY_VERSION_HEX >= 0x030C0000
+        PyErr_SetRaisedException(raised);
+#else
+        PyErr_Restore(Py_NewRef(reinterpret_cast<PyObject*>(Py_TYPE(raised))), raised,
+                      PyException_GetTraceback(raised));
+#endif
+        raised = nullptr;
+        return nullptr;
+    }
+};
+// [end: signals]
+
 // [region: cover_geojson]
 PyDoc_STRVAR(cover_geojson_doc,
 "cover_geojson(path, only_id=True, max_cells=4096, min_level=0, max_level=30, level_mod=1)\n"
@@ -131,9 +182,14 @@ PyDoc_STRVAR(cover_geojson_doc,
 "max_level -- no cell smaller than this level (30 = about 1 cm)\n"
 "level_mod -- use only levels where (level - min_level) is a multiple of this:\n"
 "             1, 2 or 3, branching factors of 4, 16 or 64.\n\n"
-"Raises OSError if the file cannot be read and ValueError for bad JSON, an\n"
-"invalid polygon or a parameter out of range. The GIL is released while the\n"
-"file is read and covered.");
+"Limits: a covering holds at most 1,000,000 cells (250,000 with level_mod=2,\n"
+"62,500 with level_mod=3): a larger max_cells, or a min_level that would need\n"
+"more cells on the region, is a ValueError. JSON nested more than 512 deep\n"
+"is a ValueError too.\n\n"
+"Raises OSError if the file cannot be read and ValueError for bad JSON (byte\n"
+"offsets count from 0), an invalid polygon or a parameter out of range. The\n"
+"GIL is released while the file is read and covered; Ctrl-C (a signal\n"
+"handler that raises) stops the call within about 50 ms.");
 
 static PyObject* cover_geojson(PyObject* module, PyObject* args, PyObject* kwargs) {
     // PyArg_ParseTupleAndKeywords takes char** (char* const* from 3.13): C++
@@ -162,18 +218,25 @@ static PyObject* cover_geojson(PyObject* module, PyObject* args, PyObject* kwarg
     std::vector<S2CellId> cells;
     std::vector<gc::CellInfo> infos;
     std::exception_ptr failure;
-    // No Python object is touched in here: the block only uses C++ values.
-    Py_BEGIN_ALLOW_THREADS
+    // Without the GIL, as Py_BEGIN/END_ALLOW_THREADS would do, but the thread
+    // state stays at hand for the signal check. No Python object is touched in
+    // here but by the check, which takes the GIL back first.
+    SignalCheck check{PyEval_SaveThread()};
     try {
-        cells = gc::cover_file(path, options);
+        cells = gc::cover_file(path, options, [&check] { return check(); });
         if (!only_id) {
             infos.reserve(cells.size());
             for (S2CellId cell : cells) infos.push_back(gc::describe(cell));
         }
+#if defined(__GLIBCXX__)
+    } catch (abi::__forced_unwind&) {   // the interpreter is ending this thread: let it
+        throw;
+#endif
     } catch (...) {
         failure = std::current_exception();
     }
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(check.thread);
+    if (check.raised != nullptr) return check.reraise();   // KeyboardInterrupt, say
     if (failure) return raise_python_error(failure);
 
     PyObject* result = PyList_New(static_cast<Py_ssize_t>(cells.size()));

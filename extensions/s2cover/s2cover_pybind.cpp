@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <vector>
 
 #include <pybind11/pybind11.h>
@@ -18,9 +19,19 @@ namespace py = pybind11;
 static py::list cover_geojson(const std::filesystem::path& path, bool only_id,
                               const gc::CoverOptions& options) {
     std::vector<S2CellId> cells;
-    {
+    std::optional<py::error_already_set> raised;   // by a signal handler during the call
+    try {
         py::gil_scoped_release without_gil;   // reacquired when this block ends, also by an exception
-        cells = gc::cover_file(path.string(), options);
+        // Asked every 50 ms: run Python's signal handlers (Ctrl-C), as s2cover's SignalCheck.
+        cells = gc::cover_file(path.string(), options, [&raised] {
+            py::gil_scoped_acquire with_gil;
+            if (PyErr_CheckSignals() == 0) return false;
+            raised.emplace();                 // takes the exception the handler raised
+            return true;
+        });
+    } catch (const gc::Interrupted&) {
+        if (raised) throw *raised;            // KeyboardInterrupt, say
+        throw;
     }
     py::list result;
     for (S2CellId cell : cells) {
@@ -41,13 +52,17 @@ PYBIND11_MODULE(s2cover_pybind, m) {
     m.doc() = "Google S2 coverings of GeoJSON polygons (C++, pybind11).";
 
     // pybind11 already maps std::invalid_argument (InvalidInput's base) to
-    // ValueError; FileError needs a translator to become the right OSError.
+    // ValueError and std::bad_alloc to MemoryError; FileError needs a translator
+    // to become the right OSError, and Interrupted (a stop without a Python
+    // exception, which the signal check never asks for) becomes KeyboardInterrupt.
     py::register_exception_translator([](std::exception_ptr failure) {
         try {
             if (failure) std::rethrow_exception(failure);
         } catch (const gc::FileError& e) {
             errno = e.errno_value();
             PyErr_SetFromErrnoWithFilename(PyExc_OSError, e.what());
+        } catch (const gc::Interrupted&) {
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
         }
     });
 
