@@ -612,6 +612,13 @@ static PyObject *reader_next(PyObject *op)
         self->busy = 0;
 
         unsigned long long offset = self->offset;
+        /* zlib reads a file that is not gzip at all as it is ("transparent"
+         * mode): a file of records, but not the format. Refused. */
+        if (status != READ_END && offset == 0 && gzdirect(self->gz)) {
+            PyErr_Format(st->error, "%R: not a gzip file (gzip starts with the bytes 1f 8b)",
+                         self->path);
+            goto fail;
+        }
         switch (status) {
         case READ_END:
             reader_close_stream(self);

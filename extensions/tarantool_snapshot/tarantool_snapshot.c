@@ -479,7 +479,7 @@ decode_row(SnapshotIterator *self)
     Reader r = {self, self->rows, self->rows_size};
     size_t at = self->position;
     uint64_t entries, key, type = UINT64_MAX, space_id = 0;
-    int has_space_id = 0;       /* (any uint64 is a space id: no value can mean "none") */
+    int has_type = 0, has_space_id = 0;     /* (any uint64 is a value: none can mean "none") */
     PyObject *tuple = NULL;
 
     if (read_map_size(&r, &at, "a row does not start with a header map", &entries) < 0)
@@ -487,9 +487,16 @@ decode_row(SnapshotIterator *self)
     for (uint64_t i = 0; i < entries; i++) {
         if (read_uint(&r, &at, "a row header key is not an unsigned integer", &key) < 0)
             return NULL;
+        /* A key given twice would leave the row to whichever a reader takes,
+         * the first or the last (msgpack's dict keeps the last): refused. */
         if (key == ROW_TYPE_KEY) {
+            if (has_type) {
+                row_error(self, at, "a row header gives its type twice");
+                return NULL;
+            }
             if (read_uint(&r, &at, "a row type is not an unsigned integer", &type) < 0)
                 return NULL;
+            has_type = 1;
         }
         else if (skip_value(&r, &at, 0) < 0) {
             return NULL;
@@ -500,12 +507,17 @@ decode_row(SnapshotIterator *self)
     for (uint64_t i = 0; i < entries; i++) {
         if (read_uint(&r, &at, "a row body key is not an unsigned integer", &key) < 0)
             goto error;
+        if ((key == SPACE_ID_KEY && has_space_id) || (key == TUPLE_KEY && tuple != NULL)) {
+            row_error(self, at, key == SPACE_ID_KEY ? "a row body gives its space id twice"
+                                                     : "a row body gives its tuple twice");
+            goto error;
+        }
         if (key == SPACE_ID_KEY && type == ROW_TYPE_INSERT) {
             if (read_uint(&r, &at, "a space id is not an unsigned integer", &space_id) < 0)
                 goto error;
             has_space_id = 1;
         }
-        else if (key == TUPLE_KEY && type == ROW_TYPE_INSERT && tuple == NULL) {
+        else if (key == TUPLE_KEY && type == ROW_TYPE_INSERT) {
             if (at < r.size && !((r.data[at] >= 0x90 && r.data[at] <= 0x9f)
                                  || r.data[at] == 0xdc || r.data[at] == 0xdd)) {
                 row_error(self, at, "a tuple is not a MessagePack array");

@@ -533,3 +533,40 @@ def test_hostile_calls_do_not_grow_memory(tmp_path):
     tracemalloc.stop()
     assert grown < 10_000, f"{grown} bytes more after 2,000 rounds"
     assert os.listdir(tmp_path) == []
+
+
+# ---- what zlib reads besides gzip (found by make fuzz) ----
+
+def raw_records(records, tmp_path):
+    """The uncompressed bytes pb would write for `records`."""
+    path = tmp_path / "raw.gz"
+    pb.deviceapps_xwrite_pb(records, path, compresslevel=0)
+    return gzip.decompress(path.read_bytes())
+
+
+def test_a_file_that_is_not_gzip_is_refused(tmp_path):
+    """zlib reads a file without gzip's magic bytes as it is ("transparent"
+    mode): a file of raw records was read as if it were the format."""
+    path = tmp_path / "raw.pb"
+    path.write_bytes(raw_records(pb_reference.make_records(3), tmp_path))
+    with pytest.raises(pb.Error, match=r"not a gzip file \(gzip starts with the bytes 1f 8b\)"):
+        list(pb.deviceapps_xread_pb(path))
+
+
+def test_an_empty_file_has_no_records(tmp_path):
+    (tmp_path / "empty").write_bytes(b"")
+    assert list(pb.deviceapps_xread_pb(tmp_path / "empty")) == []
+
+
+def test_what_follows_a_member_is_read_as_zlib_reads_it(tmp_path):
+    """Several members are one stream (gzip's rule); after a member, bytes that do
+    not start another one are ignored, as zlib and gzip(1) ignore them. (Python's
+    gzip module skips zero bytes there and reads on.)"""
+    first, second = pb_reference.make_records(2, seed=1), pb_reference.make_records(2, seed=2)
+    one = gzip.compress(raw_records(first, tmp_path))
+    two = gzip.compress(raw_records(second, tmp_path))
+    path = tmp_path / "members.gz"
+    path.write_bytes(one + two)
+    assert list(pb.deviceapps_xread_pb(path)) == first + second
+    path.write_bytes(one + b"\0" * 4 + two)
+    assert list(pb.deviceapps_xread_pb(path)) == first

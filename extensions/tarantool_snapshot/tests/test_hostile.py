@@ -804,3 +804,19 @@ def test_repeated_refusals_do_not_grow_memory(tmp_path):
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert grown < 10_000, grown
+
+
+# ---- a key given twice (found by make fuzz) ----
+
+@pytest.mark.parametrize("header, body, message", [
+    ({0: 2, 3: 1}, b"\x83\x10\xcd\x02\x00\x21\x91\x01\x21\x91\x02", "a row body gives its tuple twice"),
+    ({0: 2, 3: 1}, b"\x83\x10\xcd\x02\x00\x21\x91\x01\x10\xcd\x02\x01", "a row body gives its space id twice"),
+    (None, b"\x82\x10\xcd\x02\x00\x21\x91\x01", "a row header gives its type twice"),
+])
+def test_a_key_given_twice_is_refused(tmp_path, header, body, message):
+    """Which of two values a reader takes is up to the reader (the C code took the
+    first tuple and the last space id, msgpack the last of each): the row is refused."""
+    head = msgpack.packb(header) if header else b"\x83\x00\x02\x03\x01\x00\x02"    # type 2, twice
+    path = write(tmp_path, snapshot_of((ref.PLAIN_MAGIC, head + body)))
+    with pytest.raises(SnapshotError, match=message):
+        list(tarantool_snapshot.iter(path))
