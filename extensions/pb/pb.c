@@ -471,7 +471,7 @@ typedef struct {
     PyObject *path;             /* for error messages */
     uint64_t offset;            /* uncompressed byte offset of the next record */
     unsigned char body[MAX_MESSAGE_SIZE];
-    int busy;                   /* a thread is reading without the GIL */
+    int busy;                   /* a next() is running: another is refused */
 } ReaderObject;
 
 enum read_status { READ_OK, READ_END, READ_SHORT_HEADER, READ_SHORT_BODY, READ_ZLIB_ERROR };
@@ -590,26 +590,41 @@ static void reader_close_stream(ReaderObject *self)
     }
 }
 
+static PyObject *read_next_record(ReaderObject *self);
+
+/* Busy for the whole call, not only while the GIL is released: building the
+ * dict allocates, an allocation may run the garbage collector, and the code it
+ * runs (a __del__, gc.callbacks) may call next() again, or let another thread
+ * do so. A second call is refused, as a generator refuses one. */
 static PyObject *reader_next(PyObject *op)
 {
     ReaderObject *self = (ReaderObject *)op;
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "this reader is already running (in another thread, "
+                        "or next() was called again by code that ran during next())");
+        return NULL;
+    }
+    self->busy = 1;
+    Py_INCREF(self);                    /* whatever that code drops, the buffers stay ours */
+    PyObject *record = read_next_record(self);
+    self->busy = 0;
+    Py_DECREF(self);
+    return record;
+}
+
+static PyObject *read_next_record(ReaderObject *self)
+{
     pb_state *st = PyType_GetModuleState(Py_TYPE(self));
     unsigned char header[HEADER_SIZE];
 
-    if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "this reader is being read by another thread");
-        return NULL;
-    }
     for (;;) {
         if (self->gz == NULL)
             return NULL;                /* exhausted: StopIteration */
         long got;
         enum read_status status;
-        self->busy = 1;
         Py_BEGIN_ALLOW_THREADS
         status = read_record(self, header, &got);
         Py_END_ALLOW_THREADS
-        self->busy = 0;
 
         unsigned long long offset = self->offset;
         /* zlib reads a file that is not gzip at all as it is ("transparent"
