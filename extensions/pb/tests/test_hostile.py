@@ -573,6 +573,8 @@ def test_what_follows_a_member_is_read_as_zlib_reads_it(tmp_path):
     assert list(pb.deviceapps_xread_pb(path)) == first
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="from 3.12 the collector runs between bytecodes, "
+                    "so its callbacks fire after next() returned, where a second next() is legitimate")
 def test_next_reentered_by_the_collector_is_refused(tmp_path):
     """Building a record's dict allocates; on 3.11 an allocation may run the
     collector, whose callbacks may call next() on the same reader. Each record
@@ -607,6 +609,5 @@ def test_next_reentered_by_the_collector_is_refused(tmp_path):
         gc.set_threshold(*thresholds)
         gc.callbacks.remove(callback)
     assert got == records
-    if sys.version_info < (3, 12):          # from 3.12 the collector waits for the next bytecode
-        assert refused and set(refused) == {"this reader is already running (in another thread, "
+    assert refused and set(refused) == {"this reader is already running (in another thread, "
                                             "or next() was called again by code that ran during next())"}

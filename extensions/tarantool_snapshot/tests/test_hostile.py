@@ -159,6 +159,8 @@ def collector_reentry(path, how, big, call="next"):
             "fields_ok": fields_ok, "others": others}
 
 
+@pytest.mark.skipif(not COLLECTOR_RUNS_MID_CALL, reason="from 3.12 the collector runs between bytecodes, "
+                    "so its callbacks fire after next() returned, where a second next() is legitimate")
 @pytest.mark.parametrize("how", ["callback", "del"])
 @pytest.mark.parametrize("big", [0, 200_000], ids=["small-rows", "large-rows"])
 def test_next_reentered_by_the_collector(tmp_path, how, big):
@@ -177,6 +179,8 @@ def test_next_reentered_by_the_collector(tmp_path, how, big):
         assert result["reentered"] > 0, "the collector never ran during next()"
 
 
+@pytest.mark.skipif(not COLLECTOR_RUNS_MID_CALL, reason="from 3.12 the collector runs between bytecodes, "
+                    "so its callbacks fire after next() returned, where a second next() is legitimate")
 @pytest.mark.parametrize("how", ["callback", "del"])
 def test_close_called_by_the_collector(tmp_path, how):
     """close() from code run during next() is refused, and the iteration goes
@@ -269,6 +273,8 @@ def threads_share(path, meetings=40):
             "met": met[0], "others": others}
 
 
+@pytest.mark.skipif(not COLLECTOR_RUNS_MID_CALL, reason="from 3.12 the collector runs between bytecodes, "
+                    "so its callbacks fire after next() returned, where a second next() is legitimate")
 def test_two_threads_share_one_iterator(tmp_path):
     """Every row exactly once over both threads, in file order; a thread that
     calls next() while the other is inside it gets RuntimeError. (Before the
