@@ -80,3 +80,44 @@ def fuzz_replay():
                         pytrace=False)
         return lines[-1]
     return replay
+
+
+CTRL_C_CHILD = """\
+import os, signal, subprocess, time
+# Python leaves SIGINT ignored if it started so (a background job of a shell):
+# Ctrl-C raises KeyboardInterrupt here however the tests were started.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+{setup}
+started = time.monotonic()
+# Another process presses Ctrl-C: a thread of this one could not, while a call
+# that keeps the GIL runs.
+presser = subprocess.Popen(["sh", "-c", f"sleep {after}; kill -INT {{os.getpid()}}"])
+try:
+    {call}
+    print("finished", time.monotonic() - started)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+except KeyboardInterrupt:
+    print("KeyboardInterrupt", time.monotonic() - started - {after})
+presser.wait()
+{then}
+"""
+
+
+@pytest.fixture
+def ctrl_c():
+    """Presses Ctrl-C during a call: runs `setup` (statements) in a fresh
+    interpreter, then the one-line statement `call`, and sends the process
+    SIGINT `after` seconds into it. Returns ("KeyboardInterrupt", seconds from
+    the signal to the exception) or ("finished", seconds the call took), and the
+    lines printed by `then` (statements run afterwards). A crash fails the test."""
+    def press(setup, call, after=0.3, then=""):
+        program = CTRL_C_CHILD.format(setup=setup, call=call, after=after, then=then)
+        result = subprocess.run([sys.executable, "-c", program], capture_output=True,
+                                text=True, errors="replace", timeout=300)
+        if result.returncode != 0 or not result.stdout:
+            pytest.fail(f"the child exited with {result.returncode}\n{result.stderr[-3000:]}",
+                        pytrace=False)
+        first, *rest = result.stdout.splitlines()
+        what, seconds = first.split()
+        return (what, float(seconds)), rest
+    return press

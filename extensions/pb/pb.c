@@ -422,6 +422,10 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
         if (out.len >= FLUSH_SIZE && flush_buffer(gz, &out, path_arg) < 0)
             goto error;
         index++;
+        /* A list runs no Python code between its records: without this, Ctrl-C
+         * would wait for the last one. (With the GIL held, a check is cheap.) */
+        if (index % 4096 == 0 && PyErr_CheckSignals() < 0)
+            goto error;
     }
     if (PyErr_Occurred())                       /* the iterator itself raised */
         goto error;

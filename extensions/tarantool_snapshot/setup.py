@@ -8,6 +8,8 @@ setup(
             "tarantool_snapshot",
             sources=["tarantool_snapshot.c"],
             libraries=["zstd"],  # libzstd-dev
+            include_dirs=["../common"],  # the course's shared headers
+            depends=["../common/signal_check.h"],
             extra_compile_args=["-Wall", "-Wextra", "-Werror", "-O2"],
         )
     ],

@@ -35,6 +35,8 @@
 
 #include <zstd.h>
 
+#include "signal_check.h"      /* extensions/common: Ctrl-C during a long call */
+
 /* [region: format] */
 #define FIXED_HEADER_SIZE 19
 static const unsigned char PLAIN_MAGIC[4] = {0xd5, 0xba, 0x0b, 0xab};
@@ -553,7 +555,7 @@ error:
  * Reading a block: plain C, run with the GIL released.
  * ------------------------------------------------------------------------- */
 
-enum { BLOCK_READ, BLOCK_END, BLOCK_FAILED };
+enum { BLOCK_READ, BLOCK_END, BLOCK_FAILED, BLOCK_STOPPED /* a signal handler raised */ };
 
 typedef struct {
     long long offset;           /* file offset of the problem */
@@ -637,7 +639,7 @@ fixed_uint(const unsigned char *p, size_t size, size_t *at, uint64_t *value)
 }
 
 static int
-decompress(SnapshotIterator *self, size_t length, BlockFailure *failure)
+decompress(SnapshotIterator *self, size_t length, signal_check *check, BlockFailure *failure)
 {
     long long offset = self->block_offset;
     size_t limit = self->max_block_size;
@@ -665,6 +667,8 @@ decompress(SnapshotIterator *self, size_t length, BlockFailure *failure)
         self->rows_size = out.pos;
         if (ZSTD_isError(status))
             break;
+        if (signal_check_stop(check))   /* up to 2 GiB to inflate: answer Ctrl-C meanwhile */
+            return BLOCK_STOPPED;
         if (self->rows_size > limit)
             return block_failure(failure, offset, "a block decompresses to more than the "
                                  "limit of %zu bytes (max_block_size)", limit);
@@ -687,9 +691,9 @@ decompress(SnapshotIterator *self, size_t length, BlockFailure *failure)
  * holds the GIL again. The helpers above: read_exactly() (fread all of it, or
  * record why not), fixed_uint() (one MessagePack uint of the fixed header),
  * grow() (a buffer at least this large) and decompress() (one zstd frame,
- * streamed into self->rows). */
+ * streamed into self->rows, Ctrl-C checked on the way: signal_check.h). */
 static int
-read_block(SnapshotIterator *self, BlockFailure *failure)
+read_block(SnapshotIterator *self, signal_check *check, BlockFailure *failure)
 {
     long long offset = self->next_offset;
     unsigned char fixed[FIXED_HEADER_SIZE];
@@ -746,7 +750,7 @@ read_block(SnapshotIterator *self, BlockFailure *failure)
     self->compressed = compressed;
     self->position = 0;
     if (compressed)
-        return decompress(self, length, failure);
+        return decompress(self, length, check, failure);
     /* A plain block's rows are its data: swap the buffers rather than copy. */
     unsigned char *rows = self->rows;
     size_t rows_capacity = self->rows_capacity;
@@ -801,6 +805,7 @@ iterator_next(SnapshotIterator *self)
 static PyObject *
 next_row(SnapshotIterator *self)
 {
+    unsigned skipped = 0;
     for (;;) {
         if (self->position < self->rows_size) {
             PyObject *row = decode_row(self);
@@ -810,18 +815,30 @@ next_row(SnapshotIterator *self)
             }
             if (row != Py_None)
                 return row;
-            continue;                   /* not an INSERT: skip it */
+            /* Not an INSERT: skip it. Blocks of nothing else keep this call going,
+             * so Ctrl-C is looked at every 4096 rows (with the GIL, that is cheap). */
+            if (++skipped % 4096 == 0 && PyErr_CheckSignals() < 0) {
+                close_file(self);
+                return NULL;
+            }
+            continue;
         }
         if (self->file == NULL)
             return NULL;                /* NULL without an exception: StopIteration */
 
         BlockFailure failure = {0, 0, ""};
         int status;
-        Py_BEGIN_ALLOW_THREADS          /* busy: no other call touches the buffers */
-        status = read_block(self, &failure);
-        Py_END_ALLOW_THREADS
+        /* Py_BEGIN_ALLOW_THREADS spelled out: the check needs the released thread
+         * state. Busy: no other call touches the buffers meanwhile. */
+        signal_check check = {PyEval_SaveThread(), {0, 0}};
+        status = read_block(self, &check, &failure);
+        PyEval_RestoreThread(check.thread);
 
         if (status == BLOCK_END) {
+            close_file(self);
+            return NULL;
+        }
+        if (status == BLOCK_STOPPED) {  /* the handler's exception is set */
             close_file(self);
             return NULL;
         }
@@ -1072,7 +1089,9 @@ PyDoc_STRVAR(iterator_doc,
 "Raises OSError if the file cannot be opened or read, and SnapshotError (with\n"
 ".offset) if it is not a snapshot, is truncated, fails its checksum, holds\n"
 "malformed data or a block over the limit. The file is read and decompressed\n"
-"with the GIL released.\n"
+"with the GIL released, and Ctrl-C is answered during a long next() call\n"
+"(a large block, or many rows that are not INSERTs). After an OSError, a\n"
+"SnapshotError or Ctrl-C the iterator is finished.\n"
 "\n"
 "One call of next() at a time: a call made while another is running, from\n"
 "another thread or from code the first one ran (a __del__ run by the garbage\n"

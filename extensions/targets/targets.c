@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "replace_file.h"      /* extensions/common: the rule for replacing a file */
+#include "signal_check.h"      /* extensions/common: Ctrl-C during a long call */
 
 /* [region: gil] */
 #ifdef TARGETS_HOLD_GIL
@@ -303,14 +304,19 @@ write_all(int fd, const unsigned char *data, size_t size)
 /* [region: negative] */
 #define CHUNK_KEYS 65536        /* `all` is streamed through a buffer of this many keys */
 
+#define NEGATIVE_STOPPED (-2)  /* stop() said to stop */
+
 /* The keys of all_path not in in_path, in order, into out_path. Memory: the
  * set of `in`, and one chunk of `all` in and out. The output is written to a
  * temporary file next to it and renamed over it only when complete, so a
- * failure never leaves a partial output (replace_open() above). Returns the
- * count, or -1. */
+ * failure never leaves a partial output (replace_open() above). After each
+ * chunk of `all`, however long it is, stop(context) is asked whether to give up
+ * (targets_negative answers: when Ctrl-C was pressed). Returns the count, -1
+ * (failure filled in) or NEGATIVE_STOPPED. */
 static Py_ssize_t
 negative(const char *all_path, const char *in_path, const char *out_path,
-         int has_header, int key_size, struct failure *failure)
+         int has_header, int key_size, int (*stop)(void *), void *context,
+         struct failure *failure)
 {
     struct key_file all = {-1, 0}, in = {-1, 0};
     struct key_set set = {0};
@@ -373,6 +379,10 @@ negative(const char *all_path, const char *in_path, const char *out_path,
             goto done;
         }
         count += (size_t)(cursor - out) / key_size;
+        if (stop(context)) {
+            written = NEGATIVE_STOPPED;
+            goto done;
+        }
     }
     /* [end: chunks] */
 
@@ -473,7 +483,16 @@ PyDoc_STRVAR(targets_negative_doc,
 "Raises targets.Error, naming the file: missing or unreadable file, a size that\n"
 "is not a whole number of keys, a header that is missing or disagrees with the\n"
 "call or with the file's size, an output that cannot be written. The output is\n"
-"replaced only when complete. The GIL is released for the whole computation.");
+"replaced only when complete. The GIL is released for the whole computation;\n"
+"Ctrl-C (a signal handler that raises) stops it within about 50 ms, and the\n"
+"output is then left as it was.");
+
+/* negative()'s stop(): Ctrl-C (any signal whose handler raises) ends the call. */
+static int
+stop_on_signal(void *check)
+{
+    return signal_check_stop(check);
+}
 
 /* [region: function] */
 static PyObject *
@@ -498,12 +517,15 @@ targets_negative(PyObject *module, PyObject *args, PyObject *kwargs)
     const char *out_path = PyBytes_AS_STRING(paths[FILE_OUT]);
     struct failure failure = {0, FILE_ALL, ""};
     Py_ssize_t written;
-    PyThreadState *save = NULL;
+    signal_check check = {NULL, {0, 0}};    /* .thread: NULL while the GIL is held */
 
-    RELEASE_GIL(save);          /* no Python object may be touched from here ... */
-    written = negative(all_path, in_path, out_path, has_header, key64 ? 8 : 4, &failure);
-    ACQUIRE_GIL(save);          /* ... to here */
+    RELEASE_GIL(check.thread);  /* no Python object may be touched from here ... */
+    written = negative(all_path, in_path, out_path, has_header, key64 ? 8 : 4,
+                       stop_on_signal, &check, &failure);
+    ACQUIRE_GIL(check.thread);  /* ... to here */
 
+    if (written == NEGATIVE_STOPPED)    /* Ctrl-C: the handler's exception is set */
+        goto done;
     if (written < 0) {
         /* Report the path as a str, decoded from the file-system bytes, whether the
          * caller passed a str, bytes or a path object. */

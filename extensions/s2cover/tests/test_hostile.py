@@ -60,6 +60,9 @@ def run_child(module, *code, timeout=120):
     prelude = textwrap.dedent(f"""\
         import json, math, os, signal, sys, threading, time
         import {module.__name__} as m
+        # KeyboardInterrupt on SIGINT even if this process started with it ignored
+        # (as a shell's background job does).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         LUBBOCK = {str(LUBBOCK)!r}
         def rss_mib():
             with open("/proc/self/statm") as statm:

@@ -826,3 +826,28 @@ def test_a_key_given_twice_is_refused(tmp_path, header, body, message):
     path = write(tmp_path, snapshot_of((ref.PLAIN_MAGIC, head + body)))
     with pytest.raises(SnapshotError, match=message):
         list(tarantool_snapshot.iter(path))
+
+
+# ---- Ctrl-C during a long next() ----
+
+@pytest.mark.parametrize("what, blocks", [
+    # 4 blocks of 64 MiB of rows that are not INSERTs (two empty maps each):
+    # next() skips 128 Mi rows before it could return one, about 2 s.
+    ("skipping rows", [ref.zstd_frame(b"", 64 * MiB)] * 4),
+    # one block that inflates to 1.5 GiB of bytes that are not a row: more than a
+    # second of inflating, with the GIL released, before the first row fails.
+    ("inflating a block", [ref.zstd_frame(b"", 1536 * MiB, fill=0xc1)]),
+])
+def test_ctrl_c_stops_a_long_next(tmp_path, ctrl_c, what, blocks):
+    """Ctrl-C 0.1 s in raises KeyboardInterrupt within half a second (before:
+    only once the call was over). The iterator is then finished, and a new one
+    reads as usual."""
+    path = write(tmp_path, snapshot_of(*[(ref.ZSTD_MAGIC, frame) for frame in blocks]))
+    (outcome, seconds), after = ctrl_c(
+        setup=f"import tarantool_snapshot, snapshot_reference\n"
+              f"rows = tarantool_snapshot.iter({str(path)!r})",
+        call="next(rows)", after=0.1,
+        then="print(next(rows, 'finished'))\n"
+             "print(len(list(tarantool_snapshot.iter(snapshot_reference.FIXTURE))))")
+    assert outcome == "KeyboardInterrupt" and seconds < 0.5, (what, outcome, seconds)
+    assert after == ["finished", str(len(list(tarantool_snapshot.iter(ref.FIXTURE))))]

@@ -165,3 +165,30 @@ def test_refused_outputs_do_not_grow_memory(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["all", "fifo", "folder", "in", "loop"]
     assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode) and os.readlink(tmp_path / "loop") == "loop"
     assert os.listdir(tmp_path / "folder") == []
+
+
+# ---- Ctrl-C during a long call ----
+
+@pytest.mark.parametrize("module", ["targets", "targets_gil"])
+def test_ctrl_c_stops_a_long_call_and_leaves_the_output(tmp_path, ctrl_c, module):
+    """`all` holds 2**27 keys, a sparse file (512 MiB of zeros that take no disk),
+    all of them in `in`: about 2 s of work. Ctrl-C 0.3 s in raises
+    KeyboardInterrupt within half a second (before: only once `all` was read to
+    its end), in the module that releases the GIL and in the one that keeps it.
+    The output is left as it was, with no temporary file beside it."""
+    count = 2**27
+    all_path, in_path, out_path = tmp_path / "all", tmp_path / "in", tmp_path / "out"
+    with open(all_path, "wb") as f:
+        f.write(struct.pack("<4sIQ", b"TGTS", 4, count))
+        f.truncate(16 + 4 * count)
+    in_path.write_bytes(struct.pack("<4sIQ", b"TGTS", 4, 1) + bytes(4))
+    out_path.write_bytes(b"the old output")
+    (what, seconds), after = ctrl_c(
+        setup=f"import {module}",
+        call=f"{module}.targets_negative({str(all_path)!r}, {str(in_path)!r}, {str(out_path)!r})",
+        then=f"print({module}.targets_negative({str(in_path)!r}, {str(in_path)!r}, "
+             f"{str(tmp_path / 'empty')!r}))")
+    assert what == "KeyboardInterrupt" and seconds < 0.5, (what, seconds)
+    assert after == ["0"]
+    assert out_path.read_bytes() == b"the old output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all", "empty", "in", "out"]
