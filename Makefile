@@ -27,7 +27,7 @@ S2_STAMP := build/stamps/s2-library
 BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help setup system build test lab run bench memcheck fuzz homework clean distclean lock test-distro
+.PHONY: help setup system build extensions test lab run bench memcheck fuzz homework clean distclean lock test-distro
 
 help:
 	@echo "make setup     system packages (apt, as root) and the .venv with the course kernel"
@@ -92,7 +92,10 @@ $(PATHS_STAMP): $(VENV_STAMP) $(wildcard extensions/*/setup.py)
 	touch $@
 
 # ---- build ----
-build: setup $(BUILD_STAMPS)
+# The extensions are built side by side, one per CPU (each in its own folder).
+build: setup
+	@$(MAKE) --no-print-directory -j$$(nproc) extensions
+extensions: $(BUILD_STAMPS)
 
 # An extension is rebuilt when a file it is built from changes (extensions/common
 # holds headers more than one extension includes).
