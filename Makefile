@@ -9,6 +9,8 @@ KERNEL := pyext-lessons
 KERNEL_DISPLAY := Python 3 (pyext-lessons)
 
 EXTENSIONS := $(patsubst extensions/%/setup.py,%,$(wildcard extensions/*/setup.py))
+# Rust crates (lesson 08): one Cargo workspace, extensions/Cargo.toml
+RUST_EXTENSIONS := $(patsubst extensions/%/Cargo.toml,%,$(wildcard extensions/*/Cargo.toml))
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 
 # Caches of %%cython and matplotlib in one known place, outside git (see
@@ -17,6 +19,9 @@ export XDG_CACHE_HOME := $(CURDIR)/build/cache
 export MPLCONFIGDIR := $(CURDIR)/build/cache/matplotlib
 export PIP_CACHE_DIR ?= $(HOME)/.cache/pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Cargo's build folder for every crate, outside git (Cargo's own cache of
+# downloaded crates stays in ~/.cargo).
+export CARGO_TARGET_DIR := $(CURDIR)/build/cargo
 
 VENV_STAMP := $(VENV)/.installed
 PYPY ?= pypy3
@@ -24,7 +29,7 @@ PYPY_VENV := .venv-pypy
 PYPY_STAMP := $(PYPY_VENV)/.installed
 PATHS_STAMP := $(VENV)/.extension-paths
 S2_STAMP := build/stamps/s2-library
-BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built)
+BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built) $(RUST_EXTENSIONS:%=build/stamps/%.built-rust)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help setup system build extensions test lab run bench memcheck fuzz homework clean distclean lock test-distro
@@ -106,6 +111,16 @@ build/stamps/%.built: $$(wildcard $$(addprefix extensions/$$*/,*.c *.h *.cpp *.h
 	    --build-temp $(CURDIR)/build/temp/$* --build-lib $(CURDIR)/build/lib/$*
 	@mkdir -p $(@D) && touch $@
 
+# A Rust crate: maturin builds it (cargo, in release mode, with the versions
+# Cargo.lock pins) and installs it into the venv, as `maturin develop` does for
+# anyone working on a PyO3 module. The crates share one Cargo workspace.
+build/stamps/%.built-rust: $$(wildcard extensions/$$*/src/*.rs) extensions/$$*/Cargo.toml \
+                           extensions/$$*/pyproject.toml extensions/Cargo.toml extensions/Cargo.lock \
+                           | $(VENV_STAMP)
+	cd extensions/$* && VIRTUAL_ENV=$(CURDIR)/$(VENV) $(CURDIR)/$(VENV)/bin/maturin develop \
+	    --release --locked --quiet
+	@mkdir -p $(@D) && touch $@
+
 # ---- use ----
 lab: build
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
@@ -122,6 +137,7 @@ bench: build
 test: build
 	$(PY) -m pytest --nbval --nbval-kernel-name=$(KERNEL) \
 	    --nbval-sanitize-with=tests/nbval-sanitize.cfg extensions tests $(NOTEBOOKS)
+	cd extensions && PYO3_PYTHON=$(PY) cargo test --release --locked --quiet
 	$(PY) tools/bench.py --quick
 
 memcheck: build
@@ -161,6 +177,7 @@ clean:
 	    -exec rm -rf --one-file-system {} +; fi
 	rm -rf .pytest_cache .hypothesis
 	find extensions \( -name '*.so' -o -name '*.pb-c.[ch]' \) -delete
+	-$(VENV)/bin/pip uninstall --quiet --yes $(RUST_EXTENSIONS) 2>/dev/null
 	find . -name __pycache__ -not -path './$(VENV)/*' -not -path './build/*' -prune -exec rm -rf {} +
 
 distclean: clean

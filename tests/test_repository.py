@@ -27,10 +27,22 @@ def test_every_extension_has_a_build_file_and_tests():
     folders = [p for p in (ROOT / "extensions").iterdir()
                if p.is_dir() and not p.name.startswith((".", "_")) and p.name != "common"]
     assert folders
+    python_tests = "\n".join(p.read_text() for p in ROOT.glob("extensions/*/tests/*.py"))
+    workspace = (ROOT / "extensions/Cargo.toml").read_text()
     for folder in folders:
+        if (folder / "Cargo.toml").exists():
+            # A Rust crate: built by maturin, a member of the workspace (which
+            # denies warnings), unit tests for cargo test, and a Python suite
+            # (another extension's, parametrised) that imports it.
+            assert (folder / "pyproject.toml").exists(), folder
+            assert f'"{folder.name}"' in workspace, f"{folder} is not in extensions/Cargo.toml"
+            assert any("#[cfg(test)]" in p.read_text() for p in folder.glob("src/*.rs")), folder
+            assert re.search(rf"\b{folder.name}\b", python_tests), f"no Python test imports {folder.name}"
+            continue
         assert (folder / "setup.py").exists(), folder
         assert list(folder.glob("tests/test_*.py")), f"{folder} has no tests"
         assert "-Werror" in (folder / "setup.py").read_text(), f"{folder} must build warning-free"
+    assert re.search(r'^warnings = "deny"', workspace, re.M), "the Rust crates must build warning-free"
 
 
 def test_ci_runs_the_readme_test_command():

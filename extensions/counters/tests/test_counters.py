@@ -57,7 +57,7 @@ def write_bytes(folder, name, data):
 
 @pytest.mark.parametrize("key_size", [4, 8])
 @pytest.mark.parametrize("compression", ref.COMPRESSIONS)
-def test_matches_numpy(record_files, compression, key_size):
+def test_matches_numpy(counters, record_files, compression, key_size):
     path, records = record_files[compression, key_size]
     got = counters.get_counters(path, "banner", 42, key_size=key_size)
     assert got == ref.numpy_counters(records, "banner", 42)
@@ -65,7 +65,7 @@ def test_matches_numpy(record_files, compression, key_size):
 
 
 @pytest.mark.parametrize("key_size", [4, 8])
-def test_matches_pure_python_on_edge_values(tmp_path, key_size):
+def test_matches_pure_python_on_edge_values(counters, tmp_path, key_size):
     records = edge_records(key_size)
     path = tmp_path / "edges"
     ref.write_records(path, records)
@@ -89,7 +89,7 @@ def test_matches_pure_python_on_edge_values(tmp_path, key_size):
        rows=st.lists(st.tuples(st.integers(0, 40), st.integers(0, 65535), st.integers(0, 65535)),
                      max_size=200),
        compression=st.sampled_from(ref.COMPRESSIONS))
-def test_any_small_file_matches_pure_python(key_size, rows, compression):
+def test_any_small_file_matches_pure_python(counters, key_size, rows, compression):
     records = np.array(rows, dtype=ref.record_dtype(key_size))
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "records")
@@ -99,7 +99,7 @@ def test_any_small_file_matches_pure_python(key_size, rows, compression):
 
 
 @pytest.mark.parametrize("compression", ref.COMPRESSIONS)
-def test_empty_file_has_no_records(tmp_path, compression):
+def test_empty_file_has_no_records(counters, tmp_path, compression):
     path = tmp_path / "empty"
     ref.write_records(path, np.empty(0, ref.record_dtype()), compression)
     assert counters.get_counters(path, "banner", 1) == {
@@ -107,7 +107,7 @@ def test_empty_file_has_no_records(tmp_path, compression):
         "clicks_uniq": 0, "shows_freq": [0] * 33, "clicks_freq": [0] * 33}
 
 
-def test_concatenated_gzip_members_and_lz4_frames(tmp_path, record_files):
+def test_concatenated_gzip_members_and_lz4_frames(counters, tmp_path, record_files):
     path, records = record_files["plain", 8]
     data = path.read_bytes()
     half = len(data) // 24 * 12
@@ -119,7 +119,7 @@ def test_concatenated_gzip_members_and_lz4_frames(tmp_path, record_files):
     assert counters.get_counters(lz, "b", 1) == expected
 
 
-def test_paths_may_be_str_bytes_or_pathlike(record_files):
+def test_paths_may_be_str_bytes_or_pathlike(counters, record_files):
     path, records = record_files["gzip", 8]
     expected = ref.numpy_counters(records, "b", 1)
     assert counters.get_counters(str(path), "b", 1) == expected
@@ -127,7 +127,7 @@ def test_paths_may_be_str_bytes_or_pathlike(record_files):
     assert counters.get_counters(filepath=path, entity_type="b", entity_id=1) == expected
 
 
-def test_entity_id_range_and_bool_as_json_flag(record_files):
+def test_entity_id_range_and_bool_as_json_flag(counters, record_files):
     path, _ = record_files["plain", 4]
     assert counters.get_counters(path, "b", 2 ** 64 - 1, 4)["id"] == 2 ** 64 - 1
     assert counters.get_counters(path, "b", 0, 4, 1) == counters.get_counters(path, "b", 0, 4, as_json=True)
@@ -138,7 +138,7 @@ def test_entity_id_range_and_bool_as_json_flag(record_files):
 @pytest.mark.parametrize("entity_type", [
     "banner", "", 'say "hi"', "back\\slash", "tab\tnew\nline\r\x00\x1f\x7f",
     "Ünïcödé", "日本語", "emoji \U0001F600", "lone \udc80 surrogate", "x" * 5000])
-def test_json_is_exactly_json_dumps_of_the_dict(record_files, entity_type):
+def test_json_is_exactly_json_dumps_of_the_dict(counters, record_files, entity_type):
     path, _ = record_files["lz4", 8]
     as_dict = counters.get_counters(path, entity_type, 99)
     as_json = counters.get_counters(path, entity_type, 99, as_json=True)
@@ -146,7 +146,7 @@ def test_json_is_exactly_json_dumps_of_the_dict(record_files, entity_type):
     assert json.loads(as_json) == as_dict
 
 
-def test_json_holds_counts_the_lecture_buffer_could_not(tmp_path):
+def test_json_holds_counts_the_lecture_buffer_could_not(counters, tmp_path):
     # shows_all = 65536 * 32 * 65535 and a 1200-character type: the JSON text is
     # longer than the lecture's fixed 1024-byte buffer, and comes out whole.
     ids = np.repeat(np.arange(65536, dtype=np.uint64), 32)
@@ -162,18 +162,18 @@ def test_json_holds_counts_the_lecture_buffer_could_not(tmp_path):
 
 # ---- constants and format detection ----
 
-def test_constants():
+def test_constants(counters):
     assert (counters.FREQ_BUCKETS, counters.FORMAT_PLAIN, counters.FORMAT_GZIP,
             counters.FORMAT_LZ4) == (33, 0, 1, 2)
 
 
 @pytest.mark.parametrize("compression, expected", [
     ("plain", counters.FORMAT_PLAIN), ("gzip", counters.FORMAT_GZIP), ("lz4", counters.FORMAT_LZ4)])
-def test_detect_format(record_files, compression, expected):
+def test_detect_format(counters, record_files, compression, expected):
     assert counters.detect_format(record_files[compression, 8][0]) == expected
 
 
-def test_detect_format_of_tiny_files(tmp_path):
+def test_detect_format_of_tiny_files(counters, tmp_path):
     assert counters.detect_format(write_bytes(tmp_path, "0", b"")) == counters.FORMAT_PLAIN
     assert counters.detect_format(write_bytes(tmp_path, "1", b"\x1f")) == counters.FORMAT_PLAIN
     # gzip or LZ4 only from a complete header: a magic number alone is not one
@@ -191,7 +191,7 @@ def test_detect_format_of_tiny_files(tmp_path):
 
 
 @pytest.mark.parametrize("as_type", [str, os.fsencode, lambda path: path], ids=["str", "bytes", "Path"])
-def test_errors_name_the_file_as_str_whatever_the_path_type(tmp_path, as_type):
+def test_errors_name_the_file_as_str_whatever_the_path_type(counters, tmp_path, as_type):
     # get_counters and detect_format report the same filename, decoded to str.
     missing = tmp_path / "missing.bin"
     for call in (lambda: counters.get_counters(as_type(missing), "b", 1),
@@ -201,27 +201,27 @@ def test_errors_name_the_file_as_str_whatever_the_path_type(tmp_path, as_type):
         assert info.value.filename == str(missing)
 
 
-def test_signature_comes_from_the_docstring():
+def test_signature_comes_from_the_docstring(counters):
     assert str(inspect.signature(counters.get_counters)) == \
         "(filepath, entity_type, entity_id, key_size=8, as_json=False, *, format='auto')"
 
 
 # ---- bad input ----
 
-def test_missing_file(tmp_path):
+def test_missing_file(counters, tmp_path):
     missing = tmp_path / "missing.bin"
     with pytest.raises(FileNotFoundError) as info:
         counters.get_counters(missing, "b", 1)
     assert info.value.filename == str(missing)
 
 
-def test_directory(tmp_path):
+def test_directory(counters, tmp_path):
     with pytest.raises(IsADirectoryError):
         counters.get_counters(tmp_path, "b", 1)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read a file without read permission")
-def test_unreadable_file(tmp_path):
+def test_unreadable_file(counters, tmp_path):
     path = write_bytes(tmp_path, "secret", b"")
     path.chmod(0)
     with pytest.raises(PermissionError):
@@ -230,7 +230,7 @@ def test_unreadable_file(tmp_path):
 
 @pytest.mark.parametrize("key_size", [4, 8])
 @pytest.mark.parametrize("compression", ref.COMPRESSIONS)
-def test_truncated_record_names_its_offset(tmp_path, compression, key_size):
+def test_truncated_record_names_its_offset(counters, tmp_path, compression, key_size):
     records = ref.make_records(70_000, 100, key_size)     # more than one read buffer
     data = records.tobytes()[:-3]
     path = write_bytes(tmp_path, "cut", ref.compress(data, compression))
@@ -265,7 +265,7 @@ DETECTED_LZ4 = (" (read as LZ4 because the file starts with an LZ4 header, 04 22
     ("trailing.lz4", lz4.frame.compress(bytes(1200)) + b"garbage!",
      "corrupt LZ4 frame: ERROR_frameType_unknown"),
 ])
-def test_corrupt_streams(tmp_path, name, data, message):
+def test_corrupt_streams(counters, tmp_path, name, data, message):
     path = write_bytes(tmp_path, name, data)
     with pytest.raises(ValueError) as info:
         counters.get_counters(path, "b", 1)
@@ -291,7 +291,7 @@ def test_corrupt_streams(tmp_path, name, data, message):
     # the wording is CPython's (3.13 changed it); what the course controls is that the name is given
     ({"colour": "red"}, TypeError, "'colour'"),
 ])
-def test_bad_arguments(record_files, kwargs, error, message):
+def test_bad_arguments(counters, record_files, kwargs, error, message):
     arguments = {"filepath": record_files["plain", 8][0], "entity_type": "banner", "entity_id": 7}
     arguments.update(kwargs)
     with pytest.raises(error) as info:
@@ -301,7 +301,7 @@ def test_bad_arguments(record_files, kwargs, error, message):
 
 # ---- the GIL and memory ----
 
-def test_counting_releases_the_gil(tmp_path):
+def test_counting_releases_the_gil(counters, tmp_path):
     """While one thread counts, another keeps running Python code: the gap
     between its loop iterations stays far below the length of the call. With
     the GIL held, the loop would stop for the whole call."""
@@ -327,7 +327,7 @@ def test_counting_releases_the_gil(tmp_path):
     assert longest_gap < call["seconds"] / 3, (longest_gap, call["seconds"])
 
 
-def test_repeated_calls_do_not_grow_memory(record_files):
+def test_repeated_calls_do_not_grow_memory(counters, record_files):
     path, _ = record_files["gzip", 8]
     entity_type = "a type object nobody else holds"
     refs_before = sys.getrefcount(entity_type)

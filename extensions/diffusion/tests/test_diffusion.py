@@ -7,12 +7,15 @@ import numpy as np
 import pytest
 
 import diffusion_ffi as d
+import diffusion_rust
 from numpy.ctypeslib import ndpointer
 from diffusion_cdef import CDEF
 
 HERE = pathlib.Path(__file__).resolve().parent.parent
 
 C_WRAPPERS = {"ctypes": d.ctypes_evolve, "cffi ABI": d.cffi_abi_evolve, "cffi API": d.cffi_api_evolve}
+# The same step in Rust (extensions/diffusion_rust): it checks its arguments itself.
+NATIVE_WRAPPERS = {**C_WRAPPERS, "Rust (PyO3)": diffusion_rust.evolve}
 
 
 def random_grid(shape=(37, 53), seed=1):
@@ -42,12 +45,12 @@ def test_pure_python_equals_numpy():
     assert np.array_equal(np.array(out), numpy_step(grid))
 
 
-@pytest.mark.parametrize("name", ["NumPy in place", *C_WRAPPERS])
+@pytest.mark.parametrize("name", ["NumPy in place", *NATIVE_WRAPPERS])
 @pytest.mark.parametrize("shape", [(3, 3), (37, 53), (128, 5), (512, 512)])
 def test_wrappers_equal_numpy_exactly(name, shape):
     grid = random_grid(shape)
     out = np.full_like(grid, np.nan)     # every cell must be written
-    d.WRAPPERS[name](grid, out, 1.0, 0.1)
+    {**d.WRAPPERS, **NATIVE_WRAPPERS}[name](grid, out, 1.0, 0.1)
     assert np.array_equal(out, numpy_step(grid))    # same operations, same order: bit for bit
 
 
@@ -124,7 +127,7 @@ def bad_arguments():
     ]
 
 
-@pytest.mark.parametrize("wrapper", C_WRAPPERS.values(), ids=list(C_WRAPPERS))
+@pytest.mark.parametrize("wrapper", NATIVE_WRAPPERS.values(), ids=list(NATIVE_WRAPPERS))
 @pytest.mark.parametrize("case", bad_arguments(), ids=[case[0] for case in bad_arguments()])
 def test_bad_arguments_are_rejected(wrapper, case):
     label, grid, out, error, message = case

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import diffusion_ffi as d
+import diffusion_rust
 
 ALL_C_CALLS = {
     "ctypes": d.ctypes_evolve,
@@ -25,6 +26,8 @@ ALL_C_CALLS = {
     "cffi API": d.cffi_api_evolve,
     "cffi API fast": lambda grid, out, D, dt: d.cffi_api_evolve(grid, out, D, dt, fast=True),
     "cffi API steps": lambda grid, out, D, dt: d.cffi_api_evolve_steps(grid, out, D, dt, 1),
+    # Not C, and no Python wrapper: the Rust module reads each array's own C struct.
+    "Rust (PyO3)": diffusion_rust.evolve,
 }
 
 LIAR = """
@@ -91,6 +94,7 @@ def test_a_lie_that_would_overrun_memory_is_harmless(name, lie):
         make = "real = np.ones((8, 8), dtype=np.float32); lies = dict(dtype=np.dtype(np.float64))"
     script = LIAR + textwrap.dedent(f"""
         import diffusion_ffi as d
+        import diffusion_rust
         {make}
         grid, out = real.view(Liar), np.zeros_like(real).view(Liar)
         grid.lies = out.lies = lies
@@ -102,6 +106,8 @@ def test_a_lie_that_would_overrun_memory_is_harmless(name, lie):
         try:
             if name == "cffi API steps":
                 d.cffi_api_evolve_steps(grid, out, 1.0, 0.1, 1)
+            elif name == "Rust (PyO3)":
+                diffusion_rust.evolve(grid, out, 1.0, 0.1)
             else:
                 calls[name.removesuffix(" fast")](grid, out, 1.0, 0.1, fast=fast)
         except (TypeError, ValueError) as error:
