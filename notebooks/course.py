@@ -16,7 +16,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 LANGUAGES = {".c": "c", ".h": "c", ".py": "python", ".cpp": "cpp", ".hpp": "cpp",
-             ".pyx": "cython", ".pxd": "cython", ".proto": "protobuf", ".lua": "lua"}
+             ".pyx": "cython", ".pxd": "cython", ".proto": "protobuf", ".lua": "lua",
+             ".rs": "rust", ".toml": "toml"}
 
 
 def cut_region(text, region):

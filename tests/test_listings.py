@@ -17,7 +17,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-SOURCE_SUFFIXES = {".c", ".h", ".cpp", ".hpp", ".py", ".pyx", ".pxi", ".proto", ".lua"}
+SOURCE_SUFFIXES = {".c", ".h", ".cpp", ".hpp", ".py", ".pyx", ".pxi", ".proto", ".lua", ".rs"}
 MARKER = re.compile(r"\[(region|end): ([^\]]+)\]")
 
 

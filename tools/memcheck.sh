@@ -55,6 +55,7 @@ for ext in "$@"; do
 
     export PYTHONPATH=$lib PYTHONMALLOC=malloc LD_PRELOAD="$libasan $libstdcxx"
     export HYPOTHESIS_PROFILE=memcheck     # fewer examples per test: see conftest.py
+    export PYEXT_MEMCHECK=1                # a suite shared with a Rust module runs the C one alone
     export ASAN_OPTIONS="detect_leaks=1:log_path=$logs/asan:abort_on_error=0:halt_on_error=1"
     export LSAN_OPTIONS="exitcode=0"      # leaks are judged below, not by the exit code
     # Prove the tests will see the sanitized build, not the in-place one.
@@ -75,7 +76,7 @@ EOF
         echo "== memcheck $ext: the test run did not finish"
         test_status=99
     fi
-    unset PYTHONPATH PYTHONMALLOC LD_PRELOAD ASAN_OPTIONS LSAN_OPTIONS HYPOTHESIS_PROFILE
+    unset PYTHONPATH PYTHONMALLOC LD_PRELOAD ASAN_OPTIONS LSAN_OPTIONS HYPOTHESIS_PROFILE PYEXT_MEMCHECK
 
     # Split the reports into leak records; keep those that name the extension.
     verdict=$("$py" - "$logs" "$lib" "$src" <<'EOF'

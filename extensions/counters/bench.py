@@ -1,10 +1,11 @@
-"""Benchmark: get_counters in C vs NumPy vs pure Python, on the same plain file."""
+"""Benchmark: get_counters in C and in Rust vs NumPy vs pure Python, on the same plain file."""
 import pathlib
 import tempfile
 
 import numpy as np
 
 import counters
+import counters_rust
 import counters_reference as ref
 
 
@@ -24,13 +25,18 @@ def run(quick, measure):
         def c_version():
             return counters.get_counters(path, "banner", 1)
 
+        def rust_version():
+            return counters_rust.get_counters(path, "banner", 1)
+
         expected = numpy_version()
         assert python_version() == expected
         assert c_version() == expected
+        assert rust_version() == expected
         seconds = {
             "pure Python": measure(python_version, repeat=1),
             "NumPy (np.unique)": measure(numpy_version),
             "C (counters)": measure(c_version),
+            "Rust (PyO3)": measure(rust_version),
         }
     return [{"workload": f"counters: {n:,} records, {distinct:,} ids",
              "baseline": "pure Python", "peer": "NumPy (np.unique)", "seconds": seconds}]

@@ -3,6 +3,7 @@ variant (pure Python runs 2 steps, scaled to the same count)."""
 import numpy as np
 
 import diffusion_ffi as d
+import diffusion_rust
 
 
 def run(quick, measure):
@@ -38,6 +39,9 @@ def run(quick, measure):
         "cffi ABI": (stepper(d.cffi_abi_evolve), steps),
         "cffi API": (stepper(d.cffi_api_evolve), steps),
         "cffi API, restrict kernel": (stepper(d.cffi_api_evolve, fast=True), steps),
+        # The restrict kernel's loop in Rust (AVX2 chosen at run time, as there), one
+        # call per step like the C rows, so it compares directly with the row above.
+        "Rust (PyO3)": (stepper(diffusion_rust.evolve), steps),
         "cffi API, all steps in one call": (fused, steps),
     }
     expected = stepper(d.numpy_evolve)()

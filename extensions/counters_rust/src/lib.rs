@@ -115,7 +115,6 @@ fn counts_as_json(type_units: impl Iterator<Item = u16>, id: u64, c: &Counts) ->
 }
 // [end: json]
 
-// [region: module]
 /// Count shows and clicks per id in plain, gzip or LZ4 record files (in Rust).
 #[pyo3::pymodule]
 mod counters_rust {
@@ -140,8 +139,9 @@ mod counters_rust {
     /// filepath as bytes, the way PyUnicode_FSConverter takes it in counters.c:
     /// str, bytes or os.PathLike (its __fspath__ runs here), without a NUL.
     fn path_bytes<'py>(filepath: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-        let os = filepath.py().import("os")?;
-        let bytes = os.call_method1("fsencode", (filepath,))?.cast_into::<PyBytes>()?;
+        let py = filepath.py();
+        let os = py.import("os")?;
+        let bytes = os.call_method1(pyo3::intern!(py, "fsencode"), (filepath,))?.cast_into::<PyBytes>()?;
         if bytes.as_bytes().contains(&0) {
             return Err(PyValueError::new_err("embedded null byte"));
         }
@@ -152,14 +152,14 @@ mod counters_rust {
     /// errno) with the filename as str, or ValueError "'path': what is wrong".
     fn read_error(error: ReadError, path: &Bound<'_, PyBytes>) -> PyErr {
         let py = path.py();
-        let name = match py.import("os").and_then(|os| os.call_method1("fsdecode", (path,))) {
+        let name = match py.import("os").and_then(|os| os.call_method1(pyo3::intern!(py, "fsdecode"), (path,))) {
             Ok(name) => name,
             Err(decoding) => return decoding,
         };
         match error {
             ReadError::Os(e) if e.raw_os_error().is_some() => {
                 let errno = e.raw_os_error().unwrap();
-                let text = py.import("os").and_then(|os| os.call_method1("strerror", (errno,)));
+                let text = py.import("os").and_then(|os| os.call_method1(pyo3::intern!(py, "strerror"), (errno,)));
                 match text {
                     Ok(text) => PyOSError::new_err((errno, text.unbind(), name.unbind())),
                     Err(e) => e,
@@ -297,7 +297,7 @@ mod counters_rust {
         };
         if as_json {
             // The type's UTF-16 code units, lone surrogates included.
-            let units = entity_type.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
+            let units = entity_type.call_method1(pyo3::intern!(py, "encode"), ("utf-16-le", "surrogatepass"))?;
             let units = units.cast::<PyBytes>()?.as_bytes();
             let units = units.chunks_exact(2).map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
             return Ok(PyString::new(py, &counts_as_json(units, id, &counts)).into_any());
@@ -314,7 +314,6 @@ mod counters_rust {
         py.detach(|| super::detect_format(&file)).map_err(|error| read_error(error, &path))
     }
 }
-// [end: module]
 
 #[cfg(test)]
 mod tests {

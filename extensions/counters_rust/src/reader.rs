@@ -266,7 +266,6 @@ impl Reader {
         }
     }
 
-    // [region: gzip]
     /// Members one after another, as zlib's gzread reads them: after a member,
     /// another starts only where the next two bytes are gzip's magic number;
     /// anything else after the last member is ignored.
@@ -313,7 +312,6 @@ impl Reader {
             }
         }
     }
-    // [end: gzip]
 
     fn lz4_read_some(&mut self, buf: &mut [u8]) -> Result<usize> {
         let mut produced = 0;

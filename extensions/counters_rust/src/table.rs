@@ -6,7 +6,6 @@
 pub const FREQ_BUCKETS: usize = 33;
 const FREQ_CAP: u8 = (FREQ_BUCKETS - 1) as u8;
 
-// [region: table]
 #[derive(Clone, Copy, Default)]
 struct Slot {
     id: u64,
@@ -71,7 +70,6 @@ impl IdTable {
         slot
     }
 }
-// [end: table]
 
 /// The result of one file: exact 64-bit sums, and the two histograms.
 #[derive(Debug, PartialEq)]
