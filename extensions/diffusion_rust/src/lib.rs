@@ -68,7 +68,7 @@ pub fn evolve_step(ny: usize, input: &[f64], out: &mut [f64], rate: f64) {
 /// One step of 2-D diffusion in Rust, from NumPy arrays in place.
 #[pyo3::pymodule]
 mod diffusion_rust {
-    use numpy::{PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+    use numpy::{BorrowError, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
     use pyo3::exceptions::{PyTypeError, PyValueError};
     use pyo3::prelude::*;
 
@@ -151,9 +151,9 @@ mod diffusion_rust {
         // The numpy crate's borrows: shared for grid, exclusive for out. Another Rust
         // borrow of out at the same time (from another thread) would be refused here.
         let input = grid.try_readonly().map_err(|e| PyValueError::new_err(format!("grid: {e}")))?;
-        let mut output = out.try_readwrite().map_err(|e| match e.to_string().contains("writeable") {
-            true => PyValueError::new_err("out is read-only"),
-            false => PyValueError::new_err(format!("out: {e}")),
+        let mut output = out.try_readwrite().map_err(|e| match e {
+            BorrowError::NotWriteable => PyValueError::new_err("out is read-only"),
+            other => PyValueError::new_err(format!("out: {other}")),
         })?;
         let input = input.as_slice()?; // contiguous: checked above
         let output = output.as_slice_mut()?;
