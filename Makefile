@@ -41,7 +41,7 @@ help:
 	@echo "make lab       JupyterLab on notebooks/ with the course kernel"
 	@echo "make run       execute every notebook headless, storing fresh outputs"
 	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
-	@echo "make memcheck  the extensions' tests under AddressSanitizer"
+	@echo "make memcheck  the C/C++/Cython extensions' tests under AddressSanitizer (not the Rust crates)"
 	@echo "make fuzz      fuzz every file reader (atheris) and the hostile-caller tests (Hypothesis);"
 	@echo "               FUZZ_SECONDS=N per reader (default $(FUZZ_SECONDS)), FUZZ_EXAMPLES=N per test"
 	@echo "               (default $(FUZZ_EXAMPLES)); needs clang (apt, as root) and atheris (pip)"
@@ -140,8 +140,12 @@ test: build
 	cd extensions && PYO3_PYTHON=$(PY) cargo test --release --locked --quiet
 	$(PY) tools/bench.py --quick
 
+# The C, C++ and Cython extensions, each rebuilt with AddressSanitizer. Not the Rust
+# crates: AddressSanitizer for Rust needs a nightly compiler (-Zsanitizer=address);
+# make test runs their tests, and lesson 08 says what that leaves unchecked.
 memcheck: build
 	tools/memcheck.sh $(EXTENSIONS)
+	@echo "memcheck: the Rust crates ($(RUST_EXTENSIONS)) are not built with AddressSanitizer: for Rust it needs a nightly compiler"
 
 # Each reader (extensions/*/tests/test_fuzz.py) under atheris for FUZZ_SECONDS,
 # against a clang build with coverage hooks and AddressSanitizer (build/fuzz); a
