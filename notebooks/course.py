@@ -7,6 +7,7 @@ notebook is compared exactly by `make test`.
 import html
 import pathlib
 import re
+import subprocess
 import textwrap
 import time
 
@@ -94,3 +95,11 @@ def format_time(seconds):
 
 def report(label, seconds):
     print(f"{label}: {format_time(seconds)}")
+
+
+def section_sizes(path):
+    """{section name: size in bytes} of a compiled library (`.text` is its machine
+    code, `.debug_*` its debug information), from the table `size -A` prints."""
+    table = subprocess.run(["size", "-A", str(path)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    return {line.split()[0]: int(line.split()[1]) for line in table if line.startswith(".")}
