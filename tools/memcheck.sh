@@ -20,6 +20,13 @@
 #     allocated inside libpython, which has no frame pointers: its stack stops
 #     there. Those leaks are caught by each extension's own memory test
 #     (repeated calls under tracemalloc), which runs here too.
+# A clean verdict is kept (build/asan/verdicts/NAME) with a key: a hash of every
+# file under extensions/ (sources, tests, the Rust crates the tests import), the
+# root conftest.py, pytest.ini, requirements.txt, this script, the compiler and
+# the interpreter. A later run with the same key prints the kept verdict instead
+# of running the same tests on the same build again (make test runs the lessons'
+# memcheck cells twice: under nbval and in JupyterLab). MEMCHECK_AGAIN=1 runs
+# them anyway; a failure is never kept.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 py=$root/.venv/bin/python
@@ -28,12 +35,16 @@ libstdcxx=$(gcc -print-file-name=libstdc++.so.6)
 asan=$root/build/asan
 failed=()
 
+# What a verdict depends on besides one extension's build (see above).
+shared_inputs=$( (cd "$root" && find extensions conftest.py pytest.ini requirements.txt tools/memcheck.sh \
+                      -type f -not -name '*.so' -not -path '*/__pycache__/*' -not -path '*/.hypothesis/*' \
+                      -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)
+
 for ext in "$@"; do
     src=$root/extensions/$ext
     lib=$asan/lib/$ext
     logs=$asan/logs/$ext
-    rm -rf "$logs"
-    mkdir -p "$logs"
+    kept=$asan/verdicts/$ext
     # Built again only when what it is built from changed: its folder's sources,
     # the shared headers, the flags, the compiler and the interpreter. (A lesson
     # and make test run the same check twice: under nbval and in JupyterLab.)
@@ -43,6 +54,17 @@ for ext in "$@"; do
                   -not -path './tests/*' -print0 | sort -z | xargs -0 sha256sum
                sha256sum "$root"/extensions/common/*.h
                echo "$flags"; gcc --version | head -1; "$py" -VV) | sha256sum | cut -d' ' -f1)
+    key=$(printf '%s\n' "$inputs" "$shared_inputs" | sha256sum | cut -d' ' -f1)
+    if [ -z "${MEMCHECK_AGAIN:-}" ] && [ -f "$kept/key" ] && [ "$(cat "$kept/key")" = "$key" ] \
+       && [ -s "$logs/junit.xml" ]; then
+        echo "== memcheck $ext: passed before with this same build and these same tests (kept in $kept;"
+        echo "   MEMCHECK_AGAIN=1 runs them again)"
+        cat "$kept/verdict"
+        echo "== memcheck $ext: OK"
+        continue
+    fi
+    rm -rf "$logs" "$kept"
+    mkdir -p "$logs"
     if [ -f "$lib/.inputs" ] && [ "$(cat "$lib/.inputs")" = "$inputs" ]; then
         echo "== memcheck $ext: the AddressSanitizer build is up to date"
     else
@@ -111,6 +133,9 @@ EOF
         failed+=("$ext")
     else
         echo "== memcheck $ext: OK"
+        mkdir -p "$kept"
+        echo "$verdict" > "$kept/verdict"
+        echo "$key" > "$kept/key"
     fi
 done
 
