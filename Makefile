@@ -12,6 +12,8 @@ EXTENSIONS := $(patsubst extensions/%/setup.py,%,$(wildcard extensions/*/setup.p
 # Rust crates (lesson 08): one Cargo workspace, extensions/Cargo.toml
 RUST_EXTENSIONS := $(patsubst extensions/%/Cargo.toml,%,$(wildcard extensions/*/Cargo.toml))
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+# The exercises at the end of each lesson: exercises/NN-name (see exercises/README.md)
+EXERCISES := $(patsubst exercises/%/README.md,%,$(wildcard exercises/[0-9][0-9]-*/README.md))
 
 # Caches of %%cython and matplotlib in one known place, outside git (see
 # notebooks/TESTING.md); pip keeps its usual cache in the home directory.
@@ -32,19 +34,21 @@ S2_STAMP := build/stamps/s2-library
 BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built) $(RUST_EXTENSIONS:%=build/stamps/%.built-rust)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help setup system build extensions test lab run bench memcheck fuzz homework clean distclean lock test-distro
+.PHONY: help setup system build extensions test lab run bench memcheck fuzz exercises exercise homework clean distclean lock test-distro
 
 help:
 	@echo "make setup     system packages (apt, as root) and the .venv with the course kernel"
 	@echo "make build     build every extension in place (only what changed)"
 	@echo "make test      setup + build, then every extension's tests and nbval on every notebook"
-	@echo "make lab       JupyterLab on notebooks/ with the course kernel"
+	@echo "make lab       JupyterLab on the repository (lessons in notebooks/, exercises in exercises/)"
 	@echo "make run       execute every notebook headless, storing fresh outputs"
 	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
 	@echo "make memcheck  the C/C++/Cython extensions' tests under AddressSanitizer (not the Rust crates)"
 	@echo "make fuzz      fuzz every file reader (atheris) and the hostile-caller tests (Hypothesis);"
 	@echo "               FUZZ_SECONDS=N per reader (default $(FUZZ_SECONDS)), FUZZ_EXAMPLES=N per test"
 	@echo "               (default $(FUZZ_EXAMPLES)); needs clang (apt, as root) and atheris (pip)"
+	@echo "make exercises every lesson's exercises, with their state (not started, failing N of M, passing)"
+	@echo "make exercise NAME=01-longest-below   build your copy of one exercise and run its tests"
 	@echo "make homework  build the student's pb (extensions/pb/homework) and run pb's tests on it"
 	@echo "make clean     remove build outputs (distclean also removes .venv, build/s2, build/distro)"
 	@echo "make test-distro DIST=trixie|bookworm   make test on a fresh Debian made with debootstrap (root)"
@@ -123,7 +127,7 @@ build/stamps/%.built-rust: $$(wildcard extensions/$$*/src/*.rs) extensions/$$*/C
 
 # ---- use ----
 lab: build
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(ROOT_FLAG)
 
 run: build
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
@@ -143,8 +147,9 @@ test: build
 # The C, C++ and Cython extensions, each rebuilt with AddressSanitizer. Not the Rust
 # crates: AddressSanitizer for Rust needs a nightly compiler (-Zsanitizer=address);
 # make test runs their tests, and lesson 08 says what that leaves unchecked.
+# The exercises' reference solutions too (exercise:NAME).
 memcheck: build
-	tools/memcheck.sh $(EXTENSIONS)
+	tools/memcheck.sh $(EXTENSIONS) $(EXERCISES:%=exercise:%)
 	@echo "memcheck: the Rust crates ($(RUST_EXTENSIONS)) are not built with AddressSanitizer: for Rust it needs a nightly compiler"
 
 # Each reader (extensions/*/tests/test_fuzz.py) under atheris for FUZZ_SECONDS,
@@ -163,6 +168,17 @@ $(FUZZ_STAMP): requirements-fuzz.txt system-packages-fuzz.txt | $(VENV_STAMP)
 fuzz: build $(FUZZ_STAMP)
 	$(PY) tools/fuzz.py run --seconds $(FUZZ_SECONDS)
 	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider $(wildcard extensions/*/tests/test_hostile.py)
+
+# An exercise: exercises/checker.py copies it to build/exercises/NAME/work, builds
+# it there and runs each of its tests in a process of its own (a crash or an
+# endless loop fails one test, named). Without NAME: the list.
+exercises: setup
+	@$(PY) exercises/checker.py list
+
+exercise: setup
+	@if [ -z "$(NAME)" ]; then echo "make exercise NAME=<exercise>, one of:"; \
+	    printf '  %s\n' $(EXERCISES); exit 2; fi
+	@$(PY) exercises/checker.py check $(NAME)
 
 # The protobuf homework: build the student's pb (extensions/pb/homework/pb.c) into
 # build/homework and run pb's test suite against it. Each failure is a behaviour

@@ -5,9 +5,11 @@ tests/nbval-sanitize.cfg masks exactly these, so every other output of a
 notebook is compared exactly by `make test`.
 """
 import html
+import importlib.util
 import pathlib
 import re
 import subprocess
+import sys
 import textwrap
 import time
 
@@ -103,3 +105,32 @@ def section_sizes(path):
     table = subprocess.run(["size", "-A", str(path)], capture_output=True, text=True,
                            check=True).stdout.splitlines()
     return {line.split()[0]: int(line.split()[1]) for line in table if line.startswith(".")}
+
+
+def _checker():
+    """exercises/checker.py, loaded once (it is a script, not a package)."""
+    if "course_checker" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("course_checker", ROOT / "exercises" / "checker.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["course_checker"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["course_checker"]
+
+
+class Exercise:
+    """An exercise of exercises/NAME: shown, its statement; .check() builds the
+    student's copy and runs its tests, one line per test (as `make exercise`)."""
+
+    def __init__(self, name):
+        self.exercise = _checker().find(name)
+
+    def _repr_markdown_(self):
+        statement = (self.exercise.folder / "README.md").read_text()
+        return f"**Exercise `{self.exercise.name}`** · folder `exercises/{self.exercise.name}/`\n\n" + \
+            re.sub(r"^# ", "### ", statement, count=1)
+
+    def __repr__(self):
+        return f"Exercise {self.exercise.name}: {self.exercise.title}"
+
+    def check(self):
+        print(_checker().check(self.exercise.name).report())

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make memcheck: run each extension's tests against an AddressSanitizer build of it.
 #
-#   tools/memcheck.sh EXTENSION...
+#   tools/memcheck.sh EXTENSION... [exercise:NAME...]
 #
+# exercise:NAME is an exercise's reference solution (exercises/NAME/solution),
+# copied out by exercises/checker.py and checked like an extension.
 # For each extension: build it with -fsanitize=address into build/asan/lib/NAME
 # (the in-place build is left alone; built again only when its inputs changed), put that folder first on sys.path, preload
 # libasan into the interpreter (Python itself is not built with ASan) and set
@@ -36,12 +38,18 @@ asan=$root/build/asan
 failed=()
 
 # What a verdict depends on besides one extension's build (see above).
-shared_inputs=$( (cd "$root" && find extensions conftest.py pytest.ini requirements.txt tools/memcheck.sh \
+shared_inputs=$( (cd "$root" && find extensions exercises conftest.py pytest.ini requirements.txt tools/memcheck.sh \
                       -type f -not -name '*.so' -not -path '*/__pycache__/*' -not -path '*/.hypothesis/*' \
                       -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)
 
 for ext in "$@"; do
-    src=$root/extensions/$ext
+    if [[ $ext == exercise:* ]]; then
+        ext=${ext#exercise:}
+        src=$("$py" "$root/exercises/checker.py" prepare "$ext" --solution)
+        ext=exercise-$ext
+    else
+        src=$root/extensions/$ext
+    fi
     lib=$asan/lib/$ext
     logs=$asan/logs/$ext
     kept=$asan/verdicts/$ext

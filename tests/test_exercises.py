@@ -1,0 +1,98 @@
+"""Every exercise's tests mean something: they all pass on the reference
+solution and at least one fails on the untouched stub (as committed). And the
+checker reports what a student needs: a crash or an endless loop fails the one
+test that ran it, naming the signal or the time limit; a build error is shown
+as the compiler printed it."""
+import importlib.util
+import json
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("checker", ROOT / "exercises" / "checker.py")
+checker = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(checker)
+
+EXERCISES = [exercise.name for exercise in checker.all_exercises()]
+
+
+def test_there_are_exercises():
+    assert len(EXERCISES) >= 1
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_the_solution_passes_every_test_and_builds_without_warnings(name):
+    result = checker.check(name, "solution")
+    assert result.build.ok and not result.build.warnings, result.report()
+    assert result.done, result.report()
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_the_stub_builds_without_warnings_and_fails_a_test(name):
+    result = checker.check(name, "stub")
+    assert result.build.ok and not result.build.warnings, result.report()
+    assert not result.problem, result.report()
+    assert result.passed < len(result.results), result.report()
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_the_statement_and_the_lesson(name):
+    exercise = checker.Exercise(name)
+    statement = (exercise.folder / "README.md").read_text()
+    assert exercise.title and not exercise.title.startswith("TODO")
+    assert f"make exercise NAME={name}" in statement
+    for student_file in exercise.student_files:
+        assert (exercise.folder / student_file).is_file(), f"the stub has no {student_file}"
+        assert f"`{student_file}`" in statement, f"the statement does not name {student_file}"
+    lessons = list((ROOT / "notebooks").glob(f"{exercise.lesson}-*.ipynb"))
+    assert len(lessons) == 1, f"no lesson {exercise.lesson} for {name}"
+    cells = json.loads(lessons[0].read_text())["cells"]
+    assert any(f'Exercise("{name}")' in "".join(cell["source"]) for cell in cells), \
+        f"{lessons[0].name} has no check cell for {name}"
+
+
+def planted(name, replacements):
+    """The solution's files with each (file, old, new) replacement made once."""
+    exercise = checker.Exercise(name)
+    files = exercise.sources("solution")
+    for file, old, new in replacements:
+        text = files[file].decode()
+        assert text.count(old) == 1, f"{old!r} is not in {file} exactly once"
+        files[file] = text.replace(old, new).encode()
+    return files
+
+
+def outcomes(result):
+    return {r["name"]: r["outcome"] for r in result.results}
+
+
+def test_a_crash_and_an_endless_loop_each_fail_only_their_test():
+    files = planted("01-longest-below", [(
+        "collatz_longest.c", "    if (limit < 2)\n",
+        "    if (limit == 1000000) { volatile int *nowhere = NULL; *nowhere = 1; }\n"
+        "    if (limit == 300) for (;;) {}\n"
+        "    if (limit < 2)\n")])
+    result = checker.check("01-longest-below", "planted", time_limit=2, files=files)
+    assert result.build.ok, result.report()
+    report = result.report()
+    got = outcomes(result)
+    assert got.pop("test_a_million") == "crashed", report
+    assert got.pop("test_every_limit_up_to_300") == "timed out", report
+    assert set(got.values()) == {"passed"}, report
+    assert re.search(r"CRASH test_a_million\n +crashed: the test's process was killed by "
+                     r"SIGSEGV \(segmentation fault\)\n.*\n +tests/test_longest_below.py, line \d+, "
+                     r"in test_a_million", report), report
+    assert re.search(r"TIME  test_every_limit_up_to_300\n +timed out: no result after 2 s", report), report
+
+
+def test_a_build_error_is_shown_as_the_compiler_printed_it():
+    files = planted("01-longest-below", [
+        ("collatz_longest.c", "    if (limit < 2)\n", "    if (limit < 2\n")])
+    result = checker.check("01-longest-below", "planted", files=files)
+    report = result.report()
+    assert not result.build.ok and not result.results
+    assert re.search(r"collatz_longest\.c:\d+:\d+: error: expected .\)", report), report
+    assert "Traceback" not in report and "The build failed" in report
+    assert "returned non-zero exit status" not in report    # setuptools' line, not the compiler's
