@@ -49,7 +49,7 @@ help:
 	@echo "               (default $(FUZZ_EXAMPLES)); needs clang (apt, as root) and atheris (pip)"
 	@echo "make exercises every lesson's exercises, with their state (not started, failing N of M, passing)"
 	@echo "make exercise NAME=01-longest-below   build your copy of one exercise and run its tests"
-	@echo "make homework  build the student's pb (extensions/pb/homework) and run pb's tests on it"
+	@echo "make homework  build the student's pb (extensions/pb/homework) and run pb's tests on it, per milestone"
 	@echo "make clean     remove build outputs (distclean also removes .venv, build/s2, build/distro)"
 	@echo "make test-distro DIST=trixie|bookworm   make test on a fresh Debian made with debootstrap (root)"
 
@@ -181,13 +181,11 @@ exercise: setup
 	@$(PY) exercises/checker.py check $(NAME)
 
 # The protobuf homework: build the student's pb (extensions/pb/homework/pb.c) into
-# build/homework and run pb's test suite against it. Each failure is a behaviour
-# still missing; everything else (make test, the notebooks) uses the reference.
-homework: build
-	rm -rf build/homework
-	cd extensions/pb && PB_SOURCE=homework/pb.c $(PY) setup.py --quiet build_ext --force \
-	    --build-lib $(CURDIR)/build/homework/lib --build-temp $(CURDIR)/build/homework/temp
-	PYTHONPATH=$(CURDIR)/build/homework/lib $(PY) -m pytest -p no:cacheprovider -q extensions/pb/tests
+# build/homework and run the reference's tests on it, each in a process of its own,
+# reported per milestone (writer, reader, robustness; ALL=1 lists every test).
+# Everything else (make test, the notebooks) uses the reference.
+homework: setup
+	@$(PY) exercises/homework.py $(if $(ALL),--all)
 
 # ---- housekeeping ----
 # build/s2 (S2 built from source) and build/distro (debootstrapped systems) are

@@ -43,6 +43,8 @@ PYTEST_INI = """\
 [pytest]
 addopts = -p no:cacheprovider --import-mode=importlib
 filterwarnings = error
+markers =
+    time_limit(seconds): a longer time limit than the default for this test
 """
 
 

@@ -80,7 +80,8 @@ def _failed_report(item, when, message):
 
 
 def _run_forked(item):
-    limit = item.config.getoption("time_limit")
+    marker = item.get_closest_marker("time_limit")
+    limit = marker.args[0] if marker else item.config.getoption("time_limit")
     read_end, write_end = os.pipe()
     with tempfile.TemporaryFile() as crash_log:
         pid = os.fork()
@@ -136,12 +137,19 @@ def pytest_runtest_protocol(item, nextitem):
 
 
 def _summary(item, reports):
-    """One record: the test's name, its outcome, and the first lines of why."""
-    name = item.name
+    """One record: the test's name (and its file, and its milestone if it is
+    marked with one), its outcome, and the first lines of why."""
+    marker = item.get_closest_marker("milestone")
+    record = {"name": item.name, "file": item.path.name, "milestone": marker.args[0] if marker else None}
+    record.update(_outcome(reports))
+    return record
+
+
+def _outcome(reports):
     failed = [report for report in reports if report.failed]
     if not failed:
         skipped = [report for report in reports if report.skipped]
-        return {"name": name, "outcome": "skipped" if skipped else "passed", "message": ""}
+        return {"outcome": "skipped" if skipped else "passed", "message": ""}
     report = failed[0]
     text = report.longreprtext if not isinstance(report.longrepr, str) else report.longrepr
     if text.startswith("crashed:"):
@@ -153,7 +161,7 @@ def _summary(item, reports):
         crash = getattr(report.longrepr, "reprcrash", None)
         if crash is not None:
             text = crash.message
-    return {"name": name, "outcome": outcome, "message": text.strip()}
+    return {"outcome": outcome, "message": text.strip()}
 
 
 def pytest_sessionfinish(session):

@@ -1,18 +1,14 @@
 /* pb.c -- YOUR homework: write and read gzip streams of DeviceApps messages.
  *
- * This is the lecture's stub, modernised to Python 3: it compiles, imports and
- * has the module's constants and exception; the two functions are yours.
- * Build it and run the reference test suite against it with
+ * The brief, the file format and every error message the tests check are in
+ * README.md next to this file. This stub compiles and imports: it has the
+ * module's constants, its exception pb.Error, and the reader's type declared
+ * and registered. What is marked TODO is yours, milestone by milestone:
  *
- *     make homework
+ *     make homework          builds this file and runs the reference's tests on it
  *
- * Every failing test is a behaviour still missing. ../pb.c is the reference
- * solution: try before you read it.
- *
- * File format: a gzip stream of records; each record is an 8-byte header,
- * little-endian on every host (write the bytes one by one, not a C struct):
- *     uint32 magic (MAGIC), uint16 type (DEVICE_APPS_TYPE), uint16 length
- * followed by `length` bytes: the packed DeviceApps message.
+ * ../pb.c is the reference solution (the lesson after the homework walks
+ * through it): try first.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -27,10 +23,17 @@
 #define MAGIC 0xFFFFFFFFu
 #define DEVICE_APPS_TYPE 1
 #define HEADER_SIZE 8
+#define MAX_MESSAGE_SIZE 0xFFFF         /* the header's length field is 16 bits */
 
 typedef struct {
     PyObject *error;            /* pb.Error, a ValueError subclass */
+    PyTypeObject *reader_type;  /* pb.DeviceAppsReader, what deviceapps_xread_pb returns */
 } pb_state;
+
+static inline pb_state *get_state(PyObject *module)
+{
+    return (pb_state *)PyModule_GetState(module);
+}
 
 /* How protobuf-c packs a message (https://github.com/protobuf-c/protobuf-c/wiki/Examples):
  *
@@ -55,11 +58,13 @@ PyDoc_STRVAR(xwrite_doc,
 "Write the dicts of `iterable` to `path` as a gzip stream of DeviceApps records\n"
 "and return the number of uncompressed bytes written, headers included.");
 
-/* TODO: iterate over the dicts (any iterable, lazily); pack each into a DeviceApps
- * message and write header + message; return the bytes written as an int.
- * Wrong types -> TypeError naming the field and the record's index; an app out of
- * 0..2**32-1 or a message longer than 65535 bytes -> ValueError; write to a temporary
- * file and rename it on success; release the GIL around compression and writes. */
+/* TODO, milestone 1: iterate over the dicts (any iterable, one record at a
+ * time: PyObject_GetIter, PyIter_Next); pack each into a DeviceApps message;
+ * write header + message to a gzip file (gzopen, gzwrite, gzclose); return the
+ * number of uncompressed bytes written as an int.
+ * Milestone 3 adds the errors of README.md, a temporary file renamed over
+ * `path` only on success (../../common/replace_file.h does it), and the GIL
+ * released around compression and writes. */
 static PyObject *
 deviceapps_xwrite_pb(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
 {
@@ -79,13 +84,84 @@ PyDoc_STRVAR(xread_doc,
 "\n"
 "Return an iterator over the records of a file written by deviceapps_xwrite_pb.");
 
-/* TODO: return a lazy iterator (a C type with tp_iter/tp_iternext) that reads one
- * record at a time and yields its dict; skip records of other types; a missing file
- * -> OSError at once; bad magic, truncated or unparsable records, corrupt gzip ->
- * pb.Error with the record's byte offset. */
-static PyObject *
-deviceapps_xread_pb(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(path))
+/* ---- reading: the iterator type, declared and registered for you ---- */
+
+/* One open gzip stream; each next() reads one record. */
+typedef struct {
+    PyObject_HEAD
+    gzFile gz;                  /* NULL once the stream ended or failed */
+    PyObject *path;             /* the path as given: error messages begin with its repr */
+    uint64_t offset;            /* uncompressed byte offset of the next record's header */
+    unsigned char body[MAX_MESSAGE_SIZE];   /* room for the largest message a header allows */
+} ReaderObject;
+
+/* TODO, milestone 2: next(reader). Read the next 8-byte header and the message
+ * after it (gzread), skip records of another type, unpack the message
+ * (device_apps__unpack) and return it as a dict (free it with
+ * device_apps__free_unpacked). At the end of the stream: close it, set
+ * self->gz = NULL, and return NULL without an exception (StopIteration).
+ * Milestone 3 adds the pb.Error messages of README.md for damaged files. */
+static PyObject *reader_next(PyObject *op)
 {
+    ReaderObject *self = (ReaderObject *)op;
+    (void)self;
+    PyErr_SetString(PyExc_NotImplementedError, "next() of the reader: your homework");
+    return NULL;
+}
+
+static int reader_traverse(PyObject *op, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(op));              /* a heap type's instances own a reference to it */
+    Py_VISIT(((ReaderObject *)op)->path);
+    return 0;
+}
+
+static int reader_clear(PyObject *op)
+{
+    Py_CLEAR(((ReaderObject *)op)->path);
+    return 0;
+}
+
+static void reader_dealloc(PyObject *op)
+{
+    ReaderObject *self = (ReaderObject *)op;
+    PyTypeObject *type = Py_TYPE(op);
+    PyObject_GC_UnTrack(op);
+    if (self->gz != NULL)
+        gzclose(self->gz);
+    reader_clear(op);
+    type->tp_free(op);
+    Py_DECREF(type);
+}
+
+static PyType_Slot reader_slots[] = {
+    {Py_tp_doc, "Iterator over the DeviceApps records of a file (from deviceapps_xread_pb)."},
+    {Py_tp_iter, PyObject_SelfIter},    /* iter(reader) is reader */
+    {Py_tp_iternext, reader_next},
+    {Py_tp_traverse, reader_traverse},
+    {Py_tp_clear, reader_clear},
+    {Py_tp_dealloc, reader_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec reader_spec = {
+    .name = "pb.DeviceAppsReader",
+    .basicsize = sizeof(ReaderObject),
+    /* GC: a reader holds a Python object (path). Only deviceapps_xread_pb makes one. */
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = reader_slots,
+};
+
+/* TODO, milestone 2: open the file (gzopen on the bytes PyUnicode_FSConverter
+ * makes of path; a file that cannot be opened raises OSError here, with
+ * PyErr_SetFromErrnoWithFilenameObject), then make the reader:
+ *     ReaderObject *self = PyObject_GC_New(ReaderObject, get_state(module)->reader_type);
+ * set its fields (self->path = Py_NewRef(path), ...), PyObject_GC_Track(self),
+ * and return it. Nothing is read here: each next() reads one record. */
+static PyObject *
+deviceapps_xread_pb(PyObject *module, PyObject *path)
+{
+    (void)module, (void)path;
     PyErr_SetString(PyExc_NotImplementedError, "deviceapps_xread_pb: your homework");
     return NULL;
 }
@@ -99,7 +175,10 @@ static PyMethodDef pb_methods[] = {
 
 static int pb_exec(PyObject *module)
 {
-    pb_state *st = PyModule_GetState(module);
+    pb_state *st = get_state(module);
+    st->reader_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &reader_spec, NULL);
+    if (st->reader_type == NULL)
+        return -1;
     st->error = PyErr_NewExceptionWithDoc("pb.Error", "A DeviceApps file is damaged.",
                                           PyExc_ValueError, NULL);
     if (st->error == NULL || PyModule_AddObjectRef(module, "Error", st->error) < 0)
@@ -115,13 +194,15 @@ static int pb_exec(PyObject *module)
 
 static int pb_traverse(PyObject *module, visitproc visit, void *arg)
 {
-    Py_VISIT(((pb_state *)PyModule_GetState(module))->error);
+    Py_VISIT(get_state(module)->error);
+    Py_VISIT(get_state(module)->reader_type);
     return 0;
 }
 
 static int pb_clear(PyObject *module)
 {
-    Py_CLEAR(((pb_state *)PyModule_GetState(module))->error);
+    Py_CLEAR(get_state(module)->error);
+    Py_CLEAR(get_state(module)->reader_type);
     return 0;
 }
 

@@ -7,6 +7,8 @@ same through the independent pure-Python reader (pb_reference.python_read).
 import gzip
 import zlib
 
+import pytest
+
 import pb
 import pb_reference
 
@@ -66,5 +68,6 @@ def seeds():
     yield "file", b"\x00" + gzip.compress(bytes(raw), mtime=0)
     yield "empty", b"\x01"
 
+@pytest.mark.milestone("robustness")
 def test_replay(fuzz_replay):
     fuzz_replay(__file__)

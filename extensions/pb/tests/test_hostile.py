@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 import pb
 import pb_reference
 
+pytestmark = pytest.mark.milestone("robustness")     # make homework's third milestone
+
 OLD_ID, NEW_ID = "old-" + "o" * 60, "new-" + "n" * 60
 
 
