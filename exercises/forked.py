@@ -63,14 +63,15 @@ def _signal_name(number):
     return f"{name} ({description.lower()})" if description else name
 
 
-def _test_frames(stack, folder):
-    """The frames of faulthandler's stack (innermost first) that are in the
-    tests' folder, innermost last, as "tests/test_x.py, line 12, in test_y"."""
+def _test_frames(stack, folder, root):
+    """The frames of faulthandler's stack (innermost first) in files of the
+    test's folder, innermost last, as "tests/test_x.py, line 12, in test_y"
+    (the path relative to ROOT)."""
     frames = []
     for match in re.finditer(r'File "([^"]+)", line (\d+) in (\S+)', stack):
         path, line, function = match.groups()
         if path.startswith(folder + os.sep):
-            frames.append(f"{os.path.relpath(path, folder)}, line {line}, in {function}")
+            frames.append(f"{os.path.relpath(path, root)}, line {line}, in {function}")
     return frames[::-1]
 
 
@@ -114,7 +115,7 @@ def _run_forked(item):
                                              "(the test's process was killed)")]
     if os.WIFSIGNALED(status):
         message = f"crashed: the test's process was killed by {_signal_name(os.WTERMSIG(status))}"
-        where = _test_frames(stack, str(item.config.rootpath))
+        where = _test_frames(stack, str(item.path.parent), str(item.config.rootpath))
         if where:
             message += "\nthe test's code running at the crash, innermost last:\n  " + "\n  ".join(where)
         return [_failed_report(item, "call", message)]

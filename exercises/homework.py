@@ -85,13 +85,15 @@ def report(source, ok, output, results, everything=False):
     if unmarked:
         raise RuntimeError(f"tests without a milestone marker: {unmarked}")
     by_milestone = {name: [r for r in results if r["milestone"] == name] for name in MILESTONES}
-    upcoming = next((name for name, rs in by_milestone.items()
-                     if any(r["outcome"] != "passed" for r in rs)), None)
+    failing = {name: [r for r in rs if r["outcome"] not in ("passed", "skipped")]
+               for name, rs in by_milestone.items()}
+    upcoming = next((name for name in MILESTONES if failing[name]), None)
     lines.append("")
     for number, (name, rs) in enumerate(by_milestone.items(), 1):
         passed = sum(r["outcome"] == "passed" for r in rs)
+        run = sum(r["outcome"] != "skipped" for r in rs)     # a few tests exist only on some Pythons
         mark = "   <- next" if name == upcoming else ""
-        lines.append(f"milestone {number}, {name + ':':<11} {passed:>2} of {len(rs):>2} tests pass{mark}")
+        lines.append(f"milestone {number}, {name + ':':<11} {passed:>2} of {run:>2} tests pass{mark}")
         lines.append(f"    ({MILESTONES[name]})")
     for name, rs in by_milestone.items():
         if not everything and name != upcoming:
@@ -104,11 +106,10 @@ def report(source, ok, output, results, everything=False):
             lines += [" " * 8 + line for line in r["message"].splitlines()[:6]]
     lines.append("")
     if upcoming is None:
-        lines.append(f"every milestone passes: all {len(results)} tests. The homework is done.")
+        lines.append("every test of every milestone passes: the homework is done.")
     else:
-        failing = sum(r["outcome"] != "passed" for r in by_milestone[upcoming])
         number = list(MILESTONES).index(upcoming) + 1
-        lines.append(f"next: milestone {number}, {upcoming} ({failing} tests still fail)"
+        lines.append(f"next: milestone {number}, {upcoming} ({len(failing[upcoming])} tests still fail)"
                      + ("" if everything else "; make homework ALL=1 lists every test"))
     return "\n".join(lines)
 
@@ -123,7 +124,7 @@ def main(argv=None):
     ok, output = build(args.source, folder)
     results = run_tests(folder / "lib", args.time_limit) if ok else []
     print(report(args.source, ok, output, results, args.all))
-    return 0 if ok and all(r["outcome"] == "passed" for r in results) else 1
+    return 0 if ok and all(r["outcome"] in ("passed", "skipped") for r in results) else 1
 
 
 if __name__ == "__main__":

@@ -100,10 +100,10 @@ def test_a_build_error_is_shown_as_the_compiler_printed_it():
 
 def test_homework_a_crash_and_an_endless_loop_each_fail_only_their_test(tmp_path):
     """The homework stub as committed, with a segmentation fault planted where
-    the writer gets an empty list and an endless loop where it gets
-    compresslevel=0: each fails the one test that calls it so, with the
-    reason, and the rest of the run reports as for the stub. (The lesson's
-    homework cell runs make homework on the untouched stub.)"""
+    the writer gets a list of 200 records and compresslevel=0, and an endless
+    loop where it gets a list of 20,000: each fails the one test that calls it
+    so, with the reason, and the rest of the run reports as for the stub. (The
+    lesson's homework cell runs make homework on the untouched stub.)"""
     _spec = importlib.util.spec_from_file_location("homework", ROOT / "exercises" / "homework.py")
     homework = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(homework)
@@ -112,22 +112,26 @@ def test_homework_a_crash_and_an_endless_loop_each_fail_only_their_test(tmp_path
     PyErr_SetString(PyExc_NotImplementedError, "deviceapps_xwrite_pb: your homework");'''
     assert stub.count(old) == 1
     planted_stub = stub.replace(old, '''        return NULL;
-    if (PyList_Check(iterable) && PyList_GET_SIZE(iterable) == 0) { volatile int *nowhere = NULL; *nowhere = 1; }
-    if (level == 0) for (;;) {}
+    Py_ssize_t planted = PyList_Check(iterable) ? PyList_GET_SIZE(iterable) : -1;
+    if (planted == 200 && level == 0) { volatile int *nowhere = NULL; *nowhere = 1; }
+    if (planted == 20000) for (;;) {}
     PyErr_SetString(PyExc_NotImplementedError, "deviceapps_xwrite_pb: your homework");''')
     (tmp_path / "pb.c").write_text(planted_stub)
     ok, output = homework.build(tmp_path / "pb.c", ROOT / "build" / "homework" / "planted")
     assert ok, output
-    results = homework.run_tests(ROOT / "build" / "homework" / "planted" / "lib", time_limit=2)
+    # 5 s: enough for Hypothesis to shrink a failing example of the stub
+    results = homework.run_tests(ROOT / "build" / "homework" / "planted" / "lib", time_limit=5)
     report = homework.report("pb.c (planted)", ok, output, results, everything=True)
     got = {(r["file"], r["name"]): r["outcome"] for r in results}
-    assert got.pop(("test_pb.py", "test_empty_iterable_gives_an_empty_gzip_file")) == "crashed", report
-    assert got.pop(("test_pb.py", "test_compresslevel")) == "timed out", report
+    assert got.pop(("test_pb.py", "test_compresslevel")) == "crashed", report
+    assert got.pop(("test_pb.py", "test_large_file_round_trip_and_reader_is_lazy")) == "timed out", report
     assert "crashed" not in got.values() and "timed out" not in got.values(), report
     assert got.pop(("test_pb.py", "test_constants")) == "passed", report
-    assert re.search(r"CRASH test_pb.py::test_empty_iterable_gives_an_empty_gzip_file\n +crashed: the test's "
-                     r"process was killed by SIGSEGV \(segmentation fault\)", report), report
-    assert re.search(r"TIME  test_pb.py::test_compresslevel\n +timed out: no result after 2 s", report), report
+    assert re.search(r"CRASH test_pb.py::test_compresslevel\n +crashed: the test's process was killed by "
+                     r"SIGSEGV \(segmentation fault\)\n.*\n +.*test_pb.py, line \d+, in test_compresslevel",
+                     report), report
+    assert re.search(r"TIME  test_pb.py::test_large_file_round_trip_and_reader_is_lazy\n +timed out: "
+                     r"no result after 5 s", report), report
     for number, name in enumerate(homework.MILESTONES, 1):
         assert re.search(rf"^milestone {number}, {name}: +\d+ of +\d+ tests pass", report, re.M), report
     assert "next: milestone 1, writer" in report

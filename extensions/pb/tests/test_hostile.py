@@ -481,6 +481,7 @@ def bits(value):
     return value
 
 
+@pytest.mark.time_limit(30)         # make homework: Hypothesis shrinking a student's failure takes a while
 @given(record_lists)
 def test_random_records_are_refused_cleanly_or_round_trip(deviceapps_pb2, records):
     expected = expected_outcome(records, deviceapps_pb2)
