@@ -38,8 +38,11 @@ def pytest_addoption(parser):
 
 def _run_child(item, write_end, crash_log):
     """In the child: run the test's setup, call and teardown, send the reports."""
-    # A crash in C code: faulthandler writes the Python stack to crash_log, which
-    # the parent quotes (pytest's own faulthandler writes to the terminal).
+    # A crash in C code: what the process printed last (with --capture=no, the
+    # test's output goes here too: "terminate called after throwing ...") and
+    # faulthandler's Python stack go to crash_log, which the parent quotes.
+    os.dup2(crash_log.fileno(), 1)
+    os.dup2(crash_log.fileno(), 2)
     faulthandler.enable(file=crash_log)
     status = 0
     try:
@@ -115,6 +118,9 @@ def _run_forked(item):
                                              "(the test's process was killed)")]
     if os.WIFSIGNALED(status):
         message = f"crashed: the test's process was killed by {_signal_name(os.WTERMSIG(status))}"
+        printed = stack.split("Fatal Python error")[0].strip().splitlines()[-4:]
+        if printed:
+            message += "\nit printed last:\n  " + "\n  ".join(printed)
         where = _test_frames(stack, str(item.path.parent), str(item.config.rootpath))
         if where:
             message += "\nthe test's code running at the crash, innermost last:\n  " + "\n  ".join(where)

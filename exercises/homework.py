@@ -65,7 +65,7 @@ def run_tests(lib, time_limit=TIME_LIMIT, tests=TESTS):
     results.unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(lib), str(EXERCISES)]), PYTHONDONTWRITEBYTECODE="1")
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "forked", "-p", "no:cacheprovider", "-q",
-                          "--no-header", "--time-limit", str(time_limit), "--results", str(results),
+                          "--no-header", "--capture=no", "--time-limit", str(time_limit), "--results", str(results),
                           *map(str, tests)],
                          cwd=ROOT, env=env, capture_output=True, text=True, errors="replace")
     if not results.exists():
