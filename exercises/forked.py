@@ -66,15 +66,16 @@ def _signal_name(number):
     return f"{name} ({description.lower()})" if description else name
 
 
-def _test_frames(stack, folder, root):
-    """The frames of faulthandler's stack (innermost first) in files of the
-    test's folder, innermost last, as "tests/test_x.py, line 12, in test_y"
-    (the path relative to ROOT)."""
+def _test_frames(stack, root):
+    """The frames of faulthandler's stack (innermost first) in the files under
+    test (the tests, and Python code they call) below ROOT, innermost last, as
+    "tests/test_x.py, line 12, in test_y"; not those of installed packages."""
     frames = []
     for match in re.finditer(r'File "([^"]+)", line (\d+) in (\S+)', stack):
         path, line, function = match.groups()
-        if path.startswith(folder + os.sep):
-            frames.append(f"{os.path.relpath(path, root)}, line {line}, in {function}")
+        relative = os.path.relpath(path, root)
+        if os.path.isabs(path) and path != os.path.abspath(__file__) and not relative.startswith("..") and not {"site-packages", ".venv"} & set(relative.split(os.sep)):
+            frames.append(f"{relative}, line {line}, in {function}")
     return frames[::-1]
 
 
@@ -121,7 +122,7 @@ def _run_forked(item):
         printed = stack.split("Fatal Python error")[0].strip().splitlines()[-4:]
         if printed:
             message += "\nit printed last:\n  " + "\n  ".join(printed)
-        where = _test_frames(stack, str(item.path.parent), str(item.config.rootpath))
+        where = _test_frames(stack, str(item.config.rootpath))
         if where:
             message += "\nthe test's code running at the crash, innermost last:\n  " + "\n  ".join(where)
         return [_failed_report(item, "call", message)]

@@ -99,6 +99,30 @@ def report(label, seconds):
     print(f"{label}: {format_time(seconds)}")
 
 
+# [region: bytes-still-held]
+def bytes_still_held(work, calls, warm_up=1):
+    """Bytes of Python's memory still allocated after `calls` more calls of
+    work() (a function of no arguments), after `warm_up` calls first (what a
+    first call allocates once, a cache, is no leak). tracemalloc attributes each
+    allocation to the Python line running when it was made, also one made
+    inside a C function that line called; only the lines of work's own file (a
+    notebook cell) count, so the kernel's own background threads do not."""
+    import tracemalloc
+    for _ in range(warm_up):
+        work()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        for _ in range(calls):
+            work()
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    here = [tracemalloc.Filter(True, work.__code__.co_filename)]
+    return sum(stat.size_diff for stat in after.filter_traces(here).compare_to(before.filter_traces(here), "filename"))
+# [end: bytes-still-held]
+
+
 def section_sizes(path):
     """{section name: size in bytes} of a compiled library (`.text` is its machine
     code, `.debug_*` its debug information), from the table `size -A` prints."""
