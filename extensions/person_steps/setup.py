@@ -1,0 +1,12 @@
+"""Build the Person type step by step (the lesson "Your own types"), in place: python setup.py build_ext --inplace
+
+One module per step; the last step is extensions/custom (custom.Person)."""
+from setuptools import Extension, setup
+
+STEPS = ["person1_bare", "person2_members", "person3_checked", "person4_gc"]
+
+setup(
+    name="person_steps",
+    ext_modules=[Extension(step, sources=[f"{step}.c"], extra_compile_args=["-Wall", "-Wextra", "-Werror"])
+                 for step in STEPS],
+)
