@@ -1,4 +1,5 @@
-/* person2_members.c -- step 2 of the Person type built step by step (the lesson "Your own types"): data in the object.
+/* person2_members.c -- Person, step 2 of 4: data in the object.
+ * (the lesson "Your own types" builds Person in these steps)
  *
  * Two fields in the struct, exposed to Python as members (Python reads and
  * writes them itself, from their offset and C type), an __init__ that fills
