@@ -154,7 +154,9 @@ static PyType_Spec reader_spec = {
 
 /* TODO, milestone 2: open the file (gzopen on the bytes PyUnicode_FSConverter
  * makes of path; a file that cannot be opened raises OSError here, with
- * PyErr_SetFromErrnoWithFilenameObject), then make the reader:
+ * PyErr_SetFromErrnoWithFilenameObject and PyOS_FSPath(path) as the filename;
+ * milestone 3 refuses a directory here too: open(), fstat(), gzdopen()), then
+ * make the reader:
  *     ReaderObject *self = PyObject_GC_New(ReaderObject, get_state(module)->reader_type);
  * set its fields (self->path = Py_NewRef(path), ...), PyObject_GC_Track(self),
  * and return it. Nothing is read here: each next() reads one record. */
