@@ -169,10 +169,26 @@ def build(exercise, variant, files=None):
     return Build(folder, result.returncode == 0, output)
 
 
+def results_key(folder, time_limit):
+    """What a test run's results depend on: the files built and tested (the
+    build's key), the time limit, and the runner itself."""
+    digest = hashlib.sha256(json.loads((folder / ".built").read_text())["key"].encode())
+    digest.update(f"{time_limit}".encode() + (EXERCISES / "forked.py").read_bytes() + PYTEST_INI.encode())
+    return digest.hexdigest()
+
+
 def run_tests(folder, time_limit=TIME_LIMIT):
-    """Each test of the built copy in a process of its own: [{name, outcome, message}]."""
-    results = folder / ".results.json"
+    """Each test of the built copy in a process of its own: ([{name, outcome,
+    message}], whether these are the kept results of an earlier run of the very
+    same files). Running the same tests on the same build again gives the same
+    results: a lesson's check cell, run by nbval and in JupyterLab, and the
+    stub's check in tests/test_exercises.py run them once between them."""
+    results, kept = folder / ".results.json", folder / ".results-key"
+    key = results_key(folder, time_limit)
+    if results.exists() and kept.exists() and kept.read_text() == key:
+        return json.loads(results.read_text()), True
     results.unlink(missing_ok=True)
+    kept.unlink(missing_ok=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(folder), str(EXERCISES)]),
                PYTHONDONTWRITEBYTECODE="1")
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "forked", "-q", "--no-header", "--capture=no",
@@ -180,7 +196,8 @@ def run_tests(folder, time_limit=TIME_LIMIT):
                          cwd=folder, env=env, capture_output=True, text=True, errors="replace")
     if not results.exists():    # pytest stopped before running a test: an import error, ...
         raise TestsDidNotRun(run.stdout + run.stderr)
-    return json.loads(results.read_text())
+    kept.write_text(key)
+    return json.loads(results.read_text()), False
 
 
 class TestsDidNotRun(Exception):
@@ -194,6 +211,7 @@ class Check:
     build: Build
     results: list = dataclasses.field(default_factory=list)
     problem: str = ""   # the tests could not run: why
+    kept: bool = False  # the results of an earlier run of these same files
 
     @property
     def passed(self):
@@ -220,6 +238,8 @@ class Check:
         if self.problem:
             lines += ["the tests could not start:", self.problem]
             return "\n".join(lines)
+        if self.kept:
+            lines.append("nothing changed since the last check: its results")
         for r in self.results:
             label = {"passed": "PASS", "failed": "FAIL", "error": "FAIL", "crashed": "CRASH",
                      "timed out": "TIME", "skipped": "SKIP"}[r["outcome"]]
@@ -241,7 +261,7 @@ def check(name, variant="work", time_limit=TIME_LIMIT, files=None):
     result = Check(exercise, variant, built)
     if built.ok:
         try:
-            result.results = run_tests(built.folder, time_limit)
+            result.results, result.kept = run_tests(built.folder, time_limit)
         except TestsDidNotRun as error:
             result.problem = str(error).strip()
     return result

@@ -120,7 +120,7 @@ def test_homework_a_crash_and_an_endless_loop_each_fail_only_their_test(tmp_path
     ok, output = homework.build(tmp_path / "pb.c", ROOT / "build" / "homework" / "planted")
     assert ok, output
     # 5 s: enough for Hypothesis to shrink a failing example of the stub
-    results = homework.run_tests(ROOT / "build" / "homework" / "planted" / "lib", time_limit=5)
+    results, _ = homework.run_tests(ROOT / "build" / "homework" / "planted" / "lib", time_limit=5)
     report = homework.report("pb.c (planted)", ok, output, results, everything=True)
     got = {(r["file"], r["name"]): r["outcome"] for r in results}
     assert got.pop(("test_pb.py", "test_compresslevel")) == "crashed", report
