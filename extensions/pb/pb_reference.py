@@ -87,3 +87,51 @@ def python_read(path):
                 record["lon"] = message.lon
             record["apps"] = list(message.apps)
             yield record
+
+
+# The first record of a stream, part by part: the lessons' byte-by-byte table of a record.
+FIELD_NAMES = {(): {1: "device", 2: "apps", 3: "lat", 4: "lon"}, ("device",): {1: "id", 2: "type"}}
+
+
+def varint(data, i):
+    """The base-128 varint that starts at data[i]: (its value, the index after it)."""
+    value = shift = 0
+    while True:
+        value |= (data[i] & 0x7F) << shift
+        i += 1
+        if data[i - 1] < 0x80:
+            return value, i
+        shift += 7
+
+
+def message_fields(data, start, end, parents=()):
+    """(start, end, name, value) of each field of the DeviceApps message in
+    data[start:end], in the order they are written, the device sub-message opened."""
+    i = start
+    while i < end:
+        first = i
+        tag, i = varint(data, i)
+        number, wire = tag >> 3, tag & 7          # a tag: field number * 8 + wire type
+        name = ".".join(parents + (FIELD_NAMES[parents][number],))
+        if wire == 0:                             # a varint
+            value, i = varint(data, i)
+            yield first, i, name, value
+        elif wire == 1:                           # 8 bytes: a double
+            yield first, i + 8, name, struct.unpack_from("<d", data, i)[0]
+            i += 8
+        else:                                     # a length, then that many bytes
+            length, i = varint(data, i)
+            if name == "device":
+                yield first, i, name, f"sub-message of {length} bytes"
+                yield from message_fields(data, i, i + length, ("device",))
+            else:
+                yield first, i + length, name, bytes(data[i:i + length]).decode()
+            i += length
+
+
+def first_record_parts(raw):
+    """(start, end, name, value) of each part of the first record of an
+    uncompressed stream: the header's three fields, then the message's."""
+    magic, kind, length = HEADER.unpack_from(raw)
+    parts = [(0, 4, "magic", hex(magic)), (4, 6, "type", kind), (6, 8, "length", length)]
+    return parts + list(message_fields(raw, HEADER.size, HEADER.size + length))
