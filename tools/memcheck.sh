@@ -83,7 +83,9 @@ for ext in "$@"; do
         echo "$inputs" > "$lib/.inputs"
     fi
 
-    export PYTHONPATH=$lib PYTHONMALLOC=malloc LD_PRELOAD="$libasan $libstdcxx"
+    # The sanitized build first; then the folder itself, for its Python files (an FFI
+    # exercise's wrapper): a library found on the path is found in $lib first.
+    export PYTHONPATH=$lib:$src PYTHONMALLOC=malloc LD_PRELOAD="$libasan $libstdcxx"
     export HYPOTHESIS_PROFILE=memcheck     # fewer examples per test: see conftest.py
     export PYEXT_MEMCHECK=1                # a suite shared with a Rust module runs the C one alone
     export ASAN_OPTIONS="detect_leaks=1:log_path=$logs/asan:abort_on_error=0:halt_on_error=1"
