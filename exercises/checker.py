@@ -104,9 +104,20 @@ def committed(path):
                           capture_output=True, check=True).stdout
 
 
+LEVELS = ("easy", "medium", "harder")      # the second field of a statement's third line
+
+
+def level(exercise):
+    """0, 1 or 2 for an easy, medium or harder exercise (its README says which)."""
+    words = (exercise.folder / "README.md").read_text().splitlines()[2].split(" · ")
+    return LEVELS.index(words[1]) if len(words) > 1 and words[1] in LEVELS else len(LEVELS)
+
+
 def all_exercises():
-    return [Exercise(p.name) for p in sorted(EXERCISES.iterdir())
-            if p.is_dir() and p.name[:2].isdigit() and (p / "README.md").exists()]
+    """Every exercise, lesson by lesson, easy to hard within a lesson."""
+    found = [Exercise(p.name) for p in sorted(EXERCISES.iterdir())
+             if p.is_dir() and p.name[:2].isdigit() and (p / "README.md").exists()]
+    return sorted(found, key=lambda e: (e.lesson, level(e), e.name))
 
 
 def find(name):

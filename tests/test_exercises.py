@@ -43,6 +43,10 @@ def test_the_statement_and_the_lesson(name):
     statement = (exercise.folder / "README.md").read_text()
     assert exercise.title and not exercise.title.startswith("TODO")
     assert f"make exercise NAME={name}" in statement
+    # Its third line: "Lesson NN · easy|medium|harder · about N minutes · you edit `file`" (make
+    # exercises orders each lesson's exercises by that level).
+    assert re.fullmatch(rf"Lesson {exercise.lesson} · ({'|'.join(checker.LEVELS)}) · about \d+ minutes · "
+                        r"you edit `[^`]+`( and `[^`]+`)*", statement.splitlines()[2]), statement.splitlines()[2]
     for student_file in exercise.student_files:
         assert (exercise.folder / student_file).is_file(), f"the stub has no {student_file}"
         assert f"`{student_file}`" in statement, f"the statement does not name {student_file}"
