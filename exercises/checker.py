@@ -172,12 +172,24 @@ def build(exercise, variant, files=None):
     (folder / "pytest.ini").write_text(PYTEST_INI)
     result = subprocess.run([sys.executable, "setup.py", "--quiet", "build_ext", "--inplace"],
                             cwd=folder, env=env, capture_output=True, text=True, errors="replace")
-    output = "\n".join(part.strip("\n") for part in (result.stdout, result.stderr) if part.strip())
-    # The compiler's messages, without setuptools' own last line repeating its command line.
-    output = re.sub(r"(?m)^error: [Cc]ommand .*(failed with exit code|returned non-zero exit status).*\n?",
-                    "", output).strip("\n")
+    output = compiler_output(result)
     stamp.write_text(json.dumps({"key": key, "ok": result.returncode == 0, "output": output}))
     return Build(folder, result.returncode == 0, output)
+
+
+def compiler_output(result):
+    """What a setup.py build printed: the compiler's messages, without
+    setuptools' own last line repeating its command line."""
+    output = "\n".join(part.strip("\n") for part in (result.stdout, result.stderr) if part.strip())
+    return re.sub(r"(?m)^error: [Cc]ommand .*(failed with exit code|returned non-zero exit status).*\n?",
+                  "", output).strip("\n")
+
+
+def result_lines(result, name):
+    """A test's line in a report (its outcome, NAME) and up to six lines of why."""
+    label = {"passed": "PASS", "failed": "FAIL", "error": "FAIL", "crashed": "CRASH",
+             "timed out": "TIME", "skipped": "SKIP"}[result["outcome"]]
+    return [f"  {label:<5} {name}", *(" " * 8 + line for line in result["message"].splitlines()[:6])]
 
 
 def results_key(folder, time_limit):
@@ -252,10 +264,7 @@ class Check:
         if self.kept:
             lines.append("nothing changed since the last check: its results")
         for r in self.results:
-            label = {"passed": "PASS", "failed": "FAIL", "error": "FAIL", "crashed": "CRASH",
-                     "timed out": "TIME", "skipped": "SKIP"}[r["outcome"]]
-            lines.append(f"  {label:<5} {r['name']}")
-            lines += [" " * 8 + line for line in r["message"].splitlines()[:6]]
+            lines += result_lines(r, r["name"])
         total = len(self.results)
         if self.done:
             lines.append(f"all {total} tests pass: done")

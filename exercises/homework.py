@@ -17,13 +17,14 @@ import hashlib
 import json
 import os
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
 
 EXERCISES = pathlib.Path(__file__).resolve().parent
 ROOT = EXERCISES.parent
+sys.path.insert(0, str(EXERCISES))
+from checker import compiler_output, result_lines  # noqa: E402  (one report format for both)
 PB = ROOT / "extensions" / "pb"
 TESTS = [PB / "tests" / name for name in ("test_pb.py", "test_hostile.py", "test_fuzz.py")]
 MILESTONES = {          # in the order a student meets them (README.md next to the stub)
@@ -53,9 +54,7 @@ def build(source, folder):
         [sys.executable, "setup.py", "--quiet", "build_ext", "--force",
          "--build-lib", str(folder / "lib"), "--build-temp", str(folder / "temp")],
         cwd=PB, env=dict(os.environ, PB_SOURCE=str(source)), capture_output=True, text=True, errors="replace")
-    output = "\n".join(part.strip("\n") for part in (result.stdout, result.stderr) if part.strip())
-    output = re.sub(r"(?m)^error: [Cc]ommand .*(failed with exit code|returned non-zero exit status).*\n?",
-                    "", output).strip("\n")
+    output = compiler_output(result)
     stamp.write_text(json.dumps({"key": key, "ok": result.returncode == 0, "output": output}))
     return result.returncode == 0, output
 
@@ -125,10 +124,7 @@ def report(source, ok, output, results, everything=False, kept=False):
             continue
         lines += ["", f"{name}:"]
         for r in rs:
-            label = {"passed": "PASS", "failed": "FAIL", "error": "FAIL", "crashed": "CRASH",
-                     "timed out": "TIME", "skipped": "SKIP"}[r["outcome"]]
-            lines.append(f"  {label:<5} {r['file']}::{r['name']}")
-            lines += [" " * 8 + line for line in r["message"].splitlines()[:6]]
+            lines += result_lines(r, f"{r['file']}::{r['name']}")
     lines.append("")
     if upcoming is None:
         lines.append("every test of every milestone passes: the homework is done.")
