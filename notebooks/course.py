@@ -57,6 +57,17 @@ class Listing:
         if region is None:
             self.code = text.rstrip("\n")
             self.where = f"{path}"
+        elif isinstance(region, tuple):
+            # a generated file has no region markers, and its line numbers
+            # change with the generator's version: the lines from the first
+            # one containing region[0] to the next one containing region[1]
+            lines = text.splitlines()
+            first = next(i for i, line in enumerate(lines) if region[0] in line)
+            last = next(i for i in range(first, len(lines)) if region[1] in lines[i])
+            while lines[last].endswith("\\") and last + 1 < len(lines):
+                last += 1                   # a macro's continuation lines
+            self.code = "\n".join(lines[first:last + 1])
+            self.where = f"{path}, from `{region[0]}` to `{region[1]}`"
         else:
             self.code, first, last = cut_region(text, region)
             self.where = f"{path}, lines {first}-{last}"
@@ -74,7 +85,8 @@ class Listing:
 
 def show_source(path, region=None, language=None):
     """Display a file of the repository, or the part of it between the lines
-    `[region: NAME]` and `[end: NAME]`."""
+    `[region: NAME]` and `[end: NAME]`, or, for region=(FIRST, LAST), from the
+    line containing FIRST to the next line containing LAST."""
     return Listing(path, region, language)
 
 

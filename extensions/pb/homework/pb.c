@@ -7,8 +7,8 @@
  *
  *     make homework          builds this file and runs the reference's tests on it
  *
- * ../pb.c is the reference solution (the lesson after the homework walks
- * through it): try first.
+ * ../pb.c is the reference solution (lesson 04 walks through it): try
+ * first.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -35,6 +35,7 @@ static inline pb_state *get_state(PyObject *module)
     return (pb_state *)PyModule_GetState(module);
 }
 
+/* [region: protobuf-c-example] */
 /* How protobuf-c packs a message (https://github.com/protobuf-c/protobuf-c/wiki/Examples):
  *
  *     DeviceApps msg = DEVICE_APPS__INIT;
@@ -50,6 +51,7 @@ static inline pb_state *get_state(PyObject *module)
  * and unpacks one: DeviceApps *m = device_apps__unpack(NULL, len, buffer);
  * ... device_apps__free_unpacked(m, NULL);
  */
+/* [end: protobuf-c-example] */
 
 PyDoc_STRVAR(xwrite_doc,
 "deviceapps_xwrite_pb(iterable, path, compresslevel=6)\n"
@@ -58,6 +60,7 @@ PyDoc_STRVAR(xwrite_doc,
 "Write the dicts of `iterable` to `path` as a gzip stream of DeviceApps records\n"
 "and return the number of uncompressed bytes written, headers included.");
 
+/* [region: todo-write] */
 /* TODO, milestone 1: iterate over the dicts (any iterable, one record at a
  * time: PyObject_GetIter, PyIter_Next); pack each into a DeviceApps message;
  * write header + message to a gzip file (gzopen, gzwrite, gzclose); return the
@@ -77,6 +80,7 @@ deviceapps_xwrite_pb(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwar
     PyErr_SetString(PyExc_NotImplementedError, "deviceapps_xwrite_pb: your homework");
     return NULL;
 }
+/* [end: todo-write] */
 
 PyDoc_STRVAR(xread_doc,
 "deviceapps_xread_pb(path)\n"
@@ -86,6 +90,7 @@ PyDoc_STRVAR(xread_doc,
 
 /* ---- reading: the iterator type, declared and registered for you ---- */
 
+/* [region: todo-next] */
 /* One open gzip stream; each next() reads one record. */
 typedef struct {
     PyObject_HEAD
@@ -108,6 +113,7 @@ static PyObject *reader_next(PyObject *op)
     PyErr_SetString(PyExc_NotImplementedError, "next() of the reader: your homework");
     return NULL;
 }
+/* [end: todo-next] */
 
 static int reader_traverse(PyObject *op, visitproc visit, void *arg)
 {
@@ -152,6 +158,7 @@ static PyType_Spec reader_spec = {
     .slots = reader_slots,
 };
 
+/* [region: todo-open] */
 /* TODO, milestone 2: open the file (gzopen on the bytes PyUnicode_FSConverter
  * makes of path; a file that cannot be opened raises OSError here, with
  * PyErr_SetFromErrnoWithFilenameObject and PyOS_FSPath(path) as the filename;
@@ -167,6 +174,7 @@ deviceapps_xread_pb(PyObject *module, PyObject *path)
     PyErr_SetString(PyExc_NotImplementedError, "deviceapps_xread_pb: your homework");
     return NULL;
 }
+/* [end: todo-open] */
 
 static PyMethodDef pb_methods[] = {
     {"deviceapps_xwrite_pb", (PyCFunction)(void (*)(void))deviceapps_xwrite_pb,
