@@ -44,7 +44,7 @@ static inline pb_state *get_state(PyObject *module)
  *     device.id.data = (uint8_t *)id;      device.id.len = id_len;
  *     msg.device = &device;
  *     msg.has_lat = 1;                     msg.lat = 67.7835424444;
- *     msg.n_apps = n;                      msg.apps = apps;   (uint32_t *)
+ *     msg.n_apps = n;                      msg.apps = apps;   (apps: a uint32_t array)
  *     size_t len = device_apps__get_packed_size(&msg);
  *     device_apps__pack(&msg, buffer);     (buffer of at least len bytes)
  *
@@ -61,11 +61,15 @@ PyDoc_STRVAR(xwrite_doc,
 "and return the number of uncompressed bytes written, headers included.");
 
 /* [region: todo-write] */
-/* TODO, milestone 1: iterate over the dicts (any iterable, one record at a
- * time: PyObject_GetIter, PyIter_Next); pack each into a DeviceApps message;
- * write header + message to a gzip file (gzopen, gzwrite, gzclose); return the
+/* TODO, milestone 1: refuse a compresslevel outside 0..9 (ValueError, README.md);
+ * turn path into a file name (PyUnicode_FSConverter, as for any os.PathLike);
+ * iterate over the dicts (any iterable, one record at a time: PyObject_GetIter,
+ * PyIter_Next); read each key with PyDict_GetItemWithError (NULL and no
+ * exception: the key is absent); pack each record into a DeviceApps message;
+ * write header + message to a gzip file (gzopen with the level in the mode,
+ * "wb6"; "wb0" stores the data uncompressed; gzwrite, gzclose); return the
  * number of uncompressed bytes written as an int.
- * Milestone 3 adds the errors of README.md, a temporary file renamed over
+ * Milestone 3 adds the other errors of README.md, a temporary file renamed over
  * `path` only on success (../../common/replace_file.h does it), and the GIL
  * released around compression and writes. */
 static PyObject *
@@ -100,12 +104,21 @@ typedef struct {
     unsigned char body[MAX_MESSAGE_SIZE];   /* room for the largest message a header allows */
 } ReaderObject;
 
+/* The module state from a reader (for st->error): the type was made by
+ * PyType_FromModuleAndSpec, so it knows its module. */
+static inline pb_state *reader_state(PyObject *op)
+{
+    return (pb_state *)PyType_GetModuleState(Py_TYPE(op));
+}
+
 /* TODO, milestone 2: next(reader). Read the next 8-byte header and the message
  * after it (gzread), skip records of another type, unpack the message
  * (device_apps__unpack) and return it as a dict (free it with
  * device_apps__free_unpacked). At the end of the stream: close it, set
  * self->gz = NULL, and return NULL without an exception (StopIteration).
- * Milestone 3 adds the pb.Error messages of README.md for damaged files. */
+ * A bad magic raises pb.Error already in milestone 2 (README.md has the
+ * message: PyErr_Format(reader_state(op)->error, ...)); milestone 3 adds the
+ * other pb.Error messages for damaged files. */
 static PyObject *reader_next(PyObject *op)
 {
     ReaderObject *self = (ReaderObject *)op;
@@ -160,9 +173,10 @@ static PyType_Spec reader_spec = {
 
 /* [region: todo-open] */
 /* TODO, milestone 2: open the file (gzopen on the bytes PyUnicode_FSConverter
- * makes of path; a file that cannot be opened raises OSError here, with
- * PyErr_SetFromErrnoWithFilenameObject and PyOS_FSPath(path) as the filename;
- * milestone 3 refuses a directory here too: open(), fstat(), gzdopen()), then
+ * makes of path; milestone 3 checks that a file that cannot be opened raises
+ * OSError here, at the call, with PyErr_SetFromErrnoWithFilenameObject and
+ * PyOS_FSPath(path) as the filename, and that a directory is refused here too:
+ * open(), fstat(), gzdopen()), then
  * make the reader:
  *     ReaderObject *self = PyObject_GC_New(ReaderObject, get_state(module)->reader_type);
  * set its fields (self->path = Py_NewRef(path), ...), PyObject_GC_Track(self),
