@@ -34,7 +34,7 @@ S2_STAMP := build/stamps/s2-library
 BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built) $(RUST_EXTENSIONS:%=build/stamps/%.built-rust)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help setup system build extensions test lab run bench memcheck fuzz exercises exercise homework clean distclean lock test-distro
+.PHONY: help setup system build extensions test test-lab lab run bench memcheck fuzz exercises exercise homework clean distclean lock test-distro
 
 help:
 	@echo "make setup     system packages (apt, as root) and the .venv with the course kernel"
@@ -143,6 +143,12 @@ test: build
 	    --nbval-sanitize-with=tests/nbval-sanitize.cfg extensions tests $(NOTEBOOKS)
 	cd extensions && PYO3_PYTHON=$(PY) cargo test --release --locked --quiet
 	$(PY) tools/bench.py --quick
+
+
+# Every lesson run in JupyterLab, Run All Cells, in headless Chromium (make test
+# runs lessons 00 and 01 there and checks the others as stored).
+test-lab: build
+	LAB_RUN=all $(PY) -m pytest tests/test_browser.py
 
 # The C, C++ and Cython extensions, each rebuilt with AddressSanitizer. Not the Rust
 # crates: AddressSanitizer for Rust needs a nightly compiler (-Zsanitizer=address);
