@@ -52,7 +52,7 @@ def test_cffi_calls_compute_one_step_of_3x3(interpreter):
 
 
 @pytest.mark.parametrize("interpreter", INTERPRETERS)
-def test_julia_matches_lesson_05(interpreter):
+def test_julia_matches_lesson_06(interpreter):
     sys.path.insert(0, str(ROOT / "extensions/julia"))
     try:
         import julia_python as jp

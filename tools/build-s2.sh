@@ -5,7 +5,7 @@
 # Debian's archive and checked against pinned SHA-256 sums, then built with
 # CMake against the release's own abseil and OpenSSL (system-packages.txt
 # installs them in place of libs2-dev), the way Debian builds it:
-#   - no NDEBUG, so S2's debug checks stay on (lesson 4 shows them abort);
+#   - no NDEBUG, so S2's debug checks stay on (lesson 5 shows them abort);
 #   - C++17, the standard the release's abseil is compiled with (S2 0.10's
 #     CMakeLists says 11, which abseil 2024 no longer accepts);
 #   - a shared libs2.so, no examples, no SWIG bindings (the course
