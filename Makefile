@@ -9,7 +9,7 @@ KERNEL := pyext-lessons
 KERNEL_DISPLAY := Python 3 (pyext-lessons)
 
 EXTENSIONS := $(patsubst extensions/%/setup.py,%,$(wildcard extensions/*/setup.py))
-# Rust crates (lesson 09): one Cargo workspace, extensions/Cargo.toml
+# Rust crates (lesson 10): one Cargo workspace, extensions/Cargo.toml
 RUST_EXTENSIONS := $(patsubst extensions/%/Cargo.toml,%,$(wildcard extensions/*/Cargo.toml))
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 # The exercises at the end of each lesson: exercises/NN-name (see exercises/README.md)
@@ -71,7 +71,7 @@ $(VENV_STAMP): requirements.txt | system
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "$(KERNEL_DISPLAY)"
 	touch $@
 
-# Lesson 07 runs the same pure-Python code under PyPy, in a venv of its own with
+# Lesson 08 runs the same pure-Python code under PyPy, in a venv of its own with
 # NumPy (a wheel built for PyPy) from requirements-pypy.txt. Without pypy3 the
 # lesson says so and skips its PyPy cells.
 $(PYPY_STAMP): requirements-pypy.txt | system
@@ -79,10 +79,10 @@ $(PYPY_STAMP): requirements-pypy.txt | system
 	    $(PYPY) -m venv --clear $(PYPY_VENV) && \
 	    $(PYPY_VENV)/bin/pip install --quiet --only-binary=:all: -r requirements-pypy.txt && touch $@; \
 	else \
-	    echo "pypy3 not found: lesson 07 will skip its PyPy cells (Debian: apt-get install pypy3 pypy3-venv)"; \
+	    echo "pypy3 not found: lesson 08 will skip its PyPy cells (Debian: apt-get install pypy3 pypy3-venv)"; \
 	fi
 
-# Lesson 05's S2: Debian's libs2-dev where the release has it (Debian 12);
+# Lesson 06's S2: Debian's libs2-dev where the release has it (Debian 12);
 # elsewhere (Debian 13) the same S2 built once from Debian's source into build/s2,
 # which make clean keeps (minutes to remake: see tools/build-s2.sh).
 # (conda's s2geometry, environment.yml, counts as installed too.)
@@ -152,7 +152,7 @@ test-lab: build
 
 # The C, C++ and Cython extensions, each rebuilt with AddressSanitizer. Not the Rust
 # crates: AddressSanitizer for Rust needs a nightly compiler (-Zsanitizer=address);
-# make test runs their tests, and lesson 09 says what that leaves unchecked.
+# make test runs their tests, and lesson 10 says what that leaves unchecked.
 # The exercises' reference solutions too (exercise:NAME).
 memcheck: build
 	tools/memcheck.sh $(EXTENSIONS) $(EXERCISES:%=exercise:%)

@@ -4,6 +4,7 @@ Timings are printed in one format, "<label>: 12.3 ms", and ratios as "4.2x";
 tests/nbval-sanitize.cfg masks exactly these, so every other output of a
 notebook is compared exactly by `make test`.
 """
+import difflib
 import html
 import importlib.util
 import pathlib
@@ -14,6 +15,9 @@ import textwrap
 import time
 
 from IPython.display import Code
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -52,8 +56,25 @@ class Listing:
     path and line numbers so a reader can find it; the code shown is the code
     built."""
 
-    def __init__(self, path, region=None, language=None):
+    def __init__(self, path, region=None, language=None, new_since=None):
         text = (ROOT / path).read_text()
+        self.new_lines, self.note = [], ""
+        if new_since is not None:
+            if region is not None:
+                raise ValueError("new_since compares whole files: give no region")
+            def lines_of(file_path, file_text):
+                # a step's own name (person2_members, and person2 in person2_exec)
+                # is not new: compare with the names made alike
+                stem = pathlib.Path(file_path).stem
+                for name in (stem, stem.split("_")[0]):
+                    file_text = file_text.replace(name, "<module>")
+                return file_text.rstrip("\n").splitlines()
+            before = lines_of(new_since, (ROOT / new_since).read_text())
+            after = lines_of(path, text)
+            matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+            self.new_lines = [number + 1 for tag, _, _, first, last in matcher.get_opcodes()
+                              if tag in ("insert", "replace") for number in range(first, last)]
+            self.note = f" (highlighted: the {len(self.new_lines)} lines not in {pathlib.Path(new_since).name})"
         if region is None:
             self.code = text.rstrip("\n")
             self.where = f"{path}"
@@ -76,18 +97,26 @@ class Listing:
         self.language = language or LANGUAGES.get(pathlib.Path(path).suffix, "text")
 
     def _repr_html_(self):
-        code = Code(self.code, language=self.language)._repr_html_()
-        return f'<div class="course-listing"><p><code>{html.escape(self.where)}</code></p>{code}</div>'
+        if self.new_lines:
+            formatter = HtmlFormatter(hl_lines=self.new_lines)
+            style = f"<style>{formatter.get_style_defs('.output_html')}</style>"
+            code = style + highlight(self.code, get_lexer_by_name(self.language), formatter)
+        else:
+            code = Code(self.code, language=self.language)._repr_html_()
+        return (f'<div class="course-listing"><p><code>{html.escape(self.where)}</code>'
+                f'{html.escape(self.note)}</p>{code}</div>')
 
     def __repr__(self):
         return f"# {self.where}\n{self.code}"
 
 
-def show_source(path, region=None, language=None):
+def show_source(path, region=None, language=None, new_since=None):
     """Display a file of the repository, or the part of it between the lines
     `[region: NAME]` and `[end: NAME]`, or, for region=(FIRST, LAST), from the
-    line containing FIRST to the next line containing LAST."""
-    return Listing(path, region, language)
+    line containing FIRST to the next line containing LAST. With new_since=PATH
+    (a whole file only), the lines that are not in PATH are highlighted: what a
+    step adds to the step before it."""
+    return Listing(path, region, language, new_since)
 
 
 def best_time(fn, repeat=3):

@@ -1,4 +1,4 @@
-"""The workloads lesson 07 runs under two interpreters, CPython and PyPy.
+"""The workloads lesson 08 runs under two interpreters, CPython and PyPy.
 
     python pypy_workloads.py <workload> [arguments]
 
@@ -6,7 +6,7 @@ prints one line of JSON: the measurements (seconds per run, step or call) and a
 checksum of the result, so the
 notebook can check that both interpreters computed the same thing before it
 compares their times. The code is the course's own: the pure-Python Julia set of
-lesson 06 and the diffusion step of lesson 08, imported from their folders.
+lesson 07 and the diffusion step of lesson 09, imported from their folders.
 
 Workloads:
     julia WIDTH RUNS             calculate_z on a WIDTH x WIDTH grid, RUNS times

@@ -1,5 +1,5 @@
-"""Lesson 07's workloads: each interpreter must compute exactly what NumPy and
-lesson 06's validation say, before the lesson compares their times."""
+"""Lesson 08's workloads: each interpreter must compute exactly what NumPy and
+lesson 07's validation say, before the lesson compares their times."""
 import hashlib
 import json
 import pathlib

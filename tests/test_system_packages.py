@@ -14,11 +14,11 @@ LIST = """\
 # --- every lesson: a compiler ---
 build-essential
 
-# --- lesson 5: S2 ---
+# --- lesson 6: S2 ---
 libs2-dev else cmake libabsl-dev
 nlohmann-json3-dev
 
-# --- lesson 7: PyPy ---
+# --- lesson 8: PyPy ---
 pypy3 optional
 """
 
@@ -63,7 +63,7 @@ def test_a_release_without_the_package_gets_its_else_packages(tmp_path):
     release = [p for p in EVERYTHING if p != "libs2-dev"]
     done = run(tmp_path, installed=["build-essential", "nlohmann-json3-dev", "pypy3"], available=release)
     assert done.returncode == 1
-    assert "libs2-dev: not on" in done.stdout and "installing cmake libabsl-dev instead (lesson 5: S2)" in done.stdout
+    assert "libs2-dev: not on" in done.stdout and "installing cmake libabsl-dev instead (lesson 6: S2)" in done.stdout
     assert "sudo apt-get install -y cmake libabsl-dev\n" in done.stderr
 
 
@@ -78,7 +78,7 @@ def test_an_optional_package_the_release_lacks_is_only_noted(tmp_path):
     release = [p for p in EVERYTHING if p != "pypy3"]
     done = run(tmp_path, installed=["build-essential"], available=release)
     assert done.returncode == 1
-    assert "pypy3: not on" in done.stdout and "optional, the course runs without it (lesson 7: PyPy)" in done.stdout
+    assert "pypy3: not on" in done.stdout and "optional, the course runs without it (lesson 8: PyPy)" in done.stdout
     assert "sudo apt-get install -y libs2-dev nlohmann-json3-dev\n" in done.stderr
     # once everything else is in, the optional one alone is no reason to call apt again
     done = run(tmp_path, installed=[p for p in EVERYTHING if p != "pypy3"], available=release)
@@ -90,7 +90,7 @@ def test_a_needed_package_the_release_lacks_is_named_with_its_lesson(tmp_path, l
     release = [p for p in EVERYTHING if p != lacking]
     done = run(tmp_path, installed=[], available=release)
     assert done.returncode == 1
-    section = {"nlohmann-json3-dev": "lesson 5: S2", "build-essential": "every lesson: a compiler"}[lacking]
+    section = {"nlohmann-json3-dev": "lesson 6: S2", "build-essential": "every lesson: a compiler"}[lacking]
     assert f"  {lacking} (needed by {section})\n" in done.stderr
     # the others are still offered for installation
     assert "sudo apt-get install -y" in done.stderr and "pypy3" in done.stderr

@@ -8,7 +8,7 @@ from callcost_variants import VARIANTS
 
 def run(quick, measure):
     calls = 10_000 if quick else 1_000_000
-    # PyO3 is added here, not in VARIANTS: lesson 08's stored outputs list that dict.
+    # PyO3 is added here, not in VARIANTS: lesson 09's stored outputs list that dict.
     variants = {**VARIANTS, "PyO3": diffusion_rust.add}
     for name, add in variants.items():
         assert add(40, 2) == 42, name

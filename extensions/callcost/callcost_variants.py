@@ -1,5 +1,5 @@
-"""add(a, b) through every binding lesson 08 times (the C API's two calling
-conventions, Cython, cffi and ctypes; not pybind11, lesson 05), for the
+"""add(a, b) through every binding lesson 09 times (the C API's two calling
+conventions, Cython, cffi and ctypes; not pybind11, lesson 06), for the
 call-cost table. Each entry: a name and a callable taking two ints."""
 import ctypes
 

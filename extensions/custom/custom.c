@@ -51,7 +51,6 @@ state_of(PyObject *self)
     return module ? (custom_state *)PyModule_GetState(module) : NULL;
 }
 
-/* [region: init] */
 static PyObject *
 person_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwargs))
 {
@@ -109,9 +108,7 @@ person_init(Person *self, PyObject *args, PyObject *kwargs)
     self->age = age;
     return 0;
 }
-/* [end: init] */
 
-/* [region: lifetime] */
 /* The garbage collector asks: which objects do you hold? */
 static int
 person_traverse(Person *self, visitproc visit, void *arg)
@@ -144,9 +141,7 @@ person_dealloc(Person *self)
     type->tp_free((PyObject *)self);    /* the memory goes back the way it came */
     Py_DECREF(type);
 }
-/* [end: lifetime] */
 
-/* [region: getset] */
 /* name and email: getters and setters that check, and refuse deletion. */
 static PyObject *
 person_get_name(Person *self, void *Py_UNUSED(closure))
@@ -196,9 +191,7 @@ static PyGetSetDef person_getset[] = {
      "The person's e-mail address: a str.", NULL},
     {NULL, NULL, NULL, NULL, NULL}
 };
-/* [end: getset] */
 
-/* [region: members] */
 /* age and friends: plain members, read and written by Python itself. A T_LONG
  * member checks the type and range of what is assigned, nothing more (a
  * negative age gets in: a setter is the place for rules). Prefer T_LONG to
@@ -211,7 +204,6 @@ static PyMemberDef person_members[] = {
     {"__weaklistoffset__", T_PYSSIZET, offsetof(Person, weakreflist), READONLY, NULL},
     {NULL, 0, 0, 0, NULL}
 };
-/* [end: members] */
 
 /* [region: methods] */
 static PyObject *

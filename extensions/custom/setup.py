@@ -1,4 +1,4 @@
-"""Build custom (custom.Person) and type_mistakes (lesson 02's wrong examples) in place."""
+"""Build custom (custom.Person) and type_mistakes (the wrong examples of lessons 02 and 03) in place."""
 from setuptools import Extension, setup
 
 FLAGS = ["-Wall", "-Wextra", "-Werror"]

@@ -1,7 +1,7 @@
 /* type_mistakes.c -- three classic mistakes with types and the GIL, on purpose.
  *
- * WRONG CODE, kept small so each mistake is the only thing to see. Lesson 02
- * calls these in a subprocess, since two of them end the process:
+ * WRONG CODE, kept small so each mistake is the only thing to see. Lessons 02
+ * and 03 run them; the two that end the process run in a subprocess:
  *
  *   Leaky            its tp_dealloc forgets tp_free: every instance's memory leaks
  *   unready()        an object of a static type nobody passed to PyType_Ready:
@@ -102,7 +102,7 @@ static PyModuleDef_Slot slots[] = {
 static struct PyModuleDef type_mistakes_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "type_mistakes",
-    .m_doc = "Classic mistakes with types and the GIL, on purpose (lesson 02).",
+    .m_doc = "Classic mistakes with types and the GIL, on purpose (lessons 02 and 03).",
     .m_size = 0,
     .m_methods = methods,
     .m_slots = slots,

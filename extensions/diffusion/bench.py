@@ -50,7 +50,7 @@ def run(quick, measure):
     assert np.array_equal(python_steps(), stepper(d.numpy_evolve)(2))
 
     # For scale: a step reads one grid and writes one; np.copyto does just that, without
-    # the arithmetic. Not a floor: at some sizes memcpy is slower than a step (lesson 08).
+    # the arithmetic. Not a floor: at some sizes memcpy is slower than a step (lesson 09).
     grid, out = d.initial_grid(shape), np.empty(shape)
 
     def copies(n=steps):

@@ -32,7 +32,7 @@ void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, doubl
  * and back, `steps` copies in all, in one call; the result ends in grid. A step
  * also reads one grid and writes one, but it is not bound to take longer than a
  * copy: how fast memcpy goes depends on the block's size and on the strategy the
- * C library picks for the CPU (lesson 08 measures both by grid size). */
+ * C library picks for the CPU (lesson 09 measures both by grid size). */
 void copy_steps(int nx, int ny, double *grid, double *scratch, int steps);
 
 /* The struct example: points passed and returned by value, and an array of them. */

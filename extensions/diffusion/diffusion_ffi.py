@@ -1,4 +1,4 @@
-"""One step of 2-D diffusion, every way lesson 08 runs it, each checking its
+"""One step of 2-D diffusion, every way lesson 09 runs it, each checking its
 arguments before C sees them:
 
     python_evolve        pure Python on lists of lists      } from diffusion_reference,
@@ -20,7 +20,7 @@ from numpy.ctypeslib import ndpointer
 
 import _diffusion_cffi
 from diffusion_cdef import CDEF
-# The references live beside, in plain Python and NumPy (lesson 07 runs them under PyPy too):
+# The references live beside, in plain Python and NumPy (lesson 08 runs them under PyPy too):
 from diffusion_reference import initial_grid, numpy_evolve, numpy_evolve_inplace, python_evolve  # noqa: F401
 
 INT_MAX = 2**31 - 1

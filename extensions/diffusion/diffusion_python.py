@@ -1,6 +1,6 @@
 """One diffusion step in pure Python, on lists of lists of floats, and the
 lecture's starting grid as lists: no imports at all, so any Python runs it
-(lesson 07 runs it under PyPy)."""
+(lesson 08 runs it under PyPy)."""
 
 
 def python_evolve(grid, out, D, dt):

@@ -1,6 +1,6 @@
-"""The references for lesson 08's C code, with no C in them: one diffusion step
+"""The references for lesson 09's C code, with no C in them: one diffusion step
 in pure Python (lists of lists) and in NumPy, and the lecture's starting grid.
-Lesson 07 runs them under PyPy as well as CPython."""
+Lesson 08 runs them under PyPy as well as CPython."""
 import numpy as np
 
 from diffusion_python import python_evolve  # noqa: F401 (re-exported for diffusion_ffi)

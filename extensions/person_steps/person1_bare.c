@@ -1,5 +1,5 @@
 /* person1_bare.c -- Person, step 1 of 4: the smallest type there is.
- * (the lesson "Your own types" builds Person in these steps)
+ * (lesson 03, "Your own types", builds Person in these steps)
  *
  * An object struct, a spec that describes the type, and the module's exec
  * function that creates the type from the spec and adds it to the module. The

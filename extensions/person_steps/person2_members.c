@@ -1,5 +1,5 @@
 /* person2_members.c -- Person, step 2 of 4: data in the object.
- * (the lesson "Your own types" builds Person in these steps)
+ * (lesson 03, "Your own types", builds Person in these steps)
  *
  * Two fields in the struct, exposed to Python as members (Python reads and
  * writes them itself, from their offset and C type), an __init__ that fills

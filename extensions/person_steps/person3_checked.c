@@ -1,5 +1,5 @@
 /* person3_checked.c -- Person, step 3 of 4: rules the fields keep.
- * (the lesson "Your own types" builds Person in these steps)
+ * (lesson 03, "Your own types", builds Person in these steps)
  *
  * Step 2 let any object into name (p.name = 42), let it be deleted, and left
  * it NULL in an object made without __init__. Here name is a getset: Python

@@ -1,5 +1,5 @@
 /* person4_gc.c -- Person, step 4 of 4: objects that can form cycles.
- * (the lesson "Your own types" builds Person in these steps)
+ * (lesson 03, "Your own types", builds Person in these steps)
  *
  * A friends list may hold the person itself, or a friend whose list holds
  * them: a cycle, which reference counting alone never frees. The type joins

@@ -1,4 +1,4 @@
-"""Build the Person type step by step (the lesson "Your own types"), in place: python setup.py build_ext --inplace
+"""Build the Person type step by step (lesson 03, "Your own types"), in place: python setup.py build_ext --inplace
 
 One module per step; the last step is extensions/custom (custom.Person)."""
 from setuptools import Extension, setup

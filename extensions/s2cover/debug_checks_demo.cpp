@@ -2,7 +2,7 @@
 // builds it (libs2-dev, or the same source built by make setup where the release
 // has no package) keeps its debug checks on, and a loop built from a bow tie (a
 // ring that crosses itself) with default options does not return an error --
-// it aborts the whole process. Lesson 05 compiles and runs this in a
+// it aborts the whole process. Lesson 06 compiles and runs this in a
 // subprocess; test_s2cover.py checks it still happens.
 #include <cstdio>
 #include <utility>

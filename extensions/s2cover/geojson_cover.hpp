@@ -96,7 +96,7 @@ std::vector<S2CellId> cover_text(const std::string& text, const CoverOptions& op
 CellInfo describe(S2CellId id);
 
 // The leaf cell (or its parent at level) holding a point: the tiny function
-// lesson 05 and bench.py call over and over to measure what one call through
+// lesson 06 and bench.py call over and over to measure what one call through
 // each binding costs.
 std::uint64_t cell_id_at(double lat, double lng, int level);
 

@@ -263,7 +263,7 @@ PyDoc_STRVAR(cell_id_doc,
 
 // METH_FASTCALL: the arguments arrive as a C array, no tuple is built, and
 // none by keyword (hence the / in the signature above). This is the function
-// lesson 05 times over many calls to measure the cost of a call.
+// lesson 06 times over many calls to measure the cost of a call.
 static PyObject* cell_id(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     if (nargs != 3) {
         PyErr_Format(PyExc_TypeError, "cell_id() takes 3 arguments (lat, lng, level), %zd given",

@@ -1,7 +1,7 @@
 // s2cover_pybind: the same binding as s2cover.cpp, written with pybind11.
 // Same kernel (geojson_cover.cpp), same arguments, same errors; one difference:
 // with only_id=False the cells come as plain tuples, not s2cover's Cell records.
-// Lesson 05 counts the lines of both files and measures what each call costs.
+// Lesson 06 counts the lines of both files and measures what each call costs.
 #include <cerrno>
 #include <cstdint>
 #include <exception>

@@ -26,7 +26,7 @@ def run(quick, measure):
 
     # Stream the rows, as a reader of a big snapshot would: count the fields.
     # (Keeping a million lists alive instead would mostly time the cycle
-    # collector, which lesson 02 measures on its own.)
+    # collector, which lesson 03 measures on its own.)
     def c_version():
         return sum(len(fields) for _, fields in tarantool_snapshot.iter(path))
 

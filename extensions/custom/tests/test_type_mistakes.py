@@ -1,4 +1,4 @@
-"""The wrong examples do go wrong, in the way lesson 02 says (crashes in a subprocess)."""
+"""The wrong examples do go wrong, in the way lessons 02 and 03 say (crashes in a subprocess)."""
 import os
 import signal
 import subprocess

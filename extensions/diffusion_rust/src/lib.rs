@@ -1,4 +1,4 @@
-//! diffusion_rust -- one step of explicit 2-D diffusion, the kernel of lesson 08,
+//! diffusion_rust -- one step of explicit 2-D diffusion, the kernel of lesson 09,
 //! in Rust through PyO3: `evolve(grid, out, D, dt)` reads a NumPy array and writes
 //! another in place, without copying either, and bit for bit equal to NumPy.
 //!

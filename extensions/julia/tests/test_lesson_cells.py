@@ -1,4 +1,4 @@
-"""Lesson 06 compiles five rungs in %%cython cells: each cell is its file in extensions/julia/.
+"""Lesson 07 compiles five rungs in %%cython cells: each cell is its file in extensions/julia/.
 
 A rung cell is the %%cython line, then the line "# NBVAL_IGNORE_OUTPUT" (the compiler's messages
 vary), then the file's text, byte for byte. These tests read the stored notebook, so a cell edited
@@ -11,7 +11,7 @@ import pathlib
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent.parent
-LESSON = HERE.parent.parent / "notebooks" / "06-cython-julia-ladder.ipynb"
+LESSON = HERE.parent.parent / "notebooks" / "07-cython-julia-ladder.ipynb"
 RUNGS = ["julia_compiled.pyx", "julia_cdef.pyx", "julia_abs.pyx", "julia_memview.pyx", "julia_prange.pyx"]
 MARKER = "# NBVAL_IGNORE_OUTPUT\n"
 
@@ -45,7 +45,7 @@ def test_cell_is_its_file(cell_id, magic, body):
         return
     name = max(FILES, key=lambda n: difflib.SequenceMatcher(None, FILES[n], text).ratio())
     diff = "".join(difflib.unified_diff(FILES[name].splitlines(True), text.splitlines(True),
-                                        f"extensions/julia/{name}", f"lesson 06, cell {cell_id}"))
+                                        f"extensions/julia/{name}", f"lesson 07, cell {cell_id}"))
     pytest.fail(f"cell {cell_id} differs from every rung file; closest is {name}:\n{diff}")
 
 

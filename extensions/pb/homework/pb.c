@@ -7,7 +7,7 @@
  *
  *     make homework          builds this file and runs the reference's tests on it
  *
- * ../pb.c is the reference solution (lesson 04 walks through it): try
+ * ../pb.c is the reference solution (lesson 05 walks through it): try
  * first.
  */
 #define PY_SSIZE_T_CLEAN

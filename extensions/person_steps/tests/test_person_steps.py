@@ -1,4 +1,4 @@
-"""The Person type, step by step (the lesson "Your own types"): what each step adds, and what the step
+"""The Person type, step by step (lesson 03, "Your own types"): what each step adds, and what the step
 before it got wrong (tested here as it is, so the lesson's claims hold)."""
 import gc
 import sys

@@ -1,0 +1,122 @@
+/* collatz_iter.c -- exercise 03-collatz-iterator: an iterator type over a
+ * Collatz sequence, computed one value per next(). */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t start;           /* n, as given: for error messages */
+    uint64_t next;              /* the value next() returns; 0 once the sequence ended */
+    int overflowed;             /* the value after `next` is out of range: raise, then end */
+} SequenceObject;
+
+static PyObject *
+sequence_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"n", NULL};
+    Py_ssize_t n;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n:Sequence", kwlist, &n))
+        return NULL;
+    if (n < 1)
+        return PyErr_Format(PyExc_ValueError, "n must be at least 1, not %zd", n);
+    SequenceObject *self = (SequenceObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->start = n;
+    self->next = (uint64_t)n;
+    return (PyObject *)self;
+}
+
+static PyObject *
+sequence_iternext(PyObject *op)
+{
+    SequenceObject *self = (SequenceObject *)op;
+    uint64_t value = self->next;
+    if (self->overflowed) {
+        self->overflowed = 0;
+        self->next = 0;         /* nothing sensible follows: end here */
+        return PyErr_Format(PyExc_OverflowError, "the sequence of %zd leaves the 64-bit range",
+                            self->start);
+    }
+    if (value == 0)
+        return NULL;            /* NULL and no exception set: StopIteration */
+    if (value == 1)
+        self->next = 0;
+    else if (value % 2 == 0)
+        self->next = value / 2;
+    else if (value > (UINT64_MAX - 1) / 3)
+        self->overflowed = 1;   /* value itself is fine: return it, raise next time */
+    else
+        self->next = 3 * value + 1;
+    return PyLong_FromUnsignedLongLong(value);
+}
+
+static void
+sequence_dealloc(PyObject *op)
+{
+    /* An instance of a heap type holds a reference to its type: give it back. */
+    PyTypeObject *type = Py_TYPE(op);
+    type->tp_free(op);
+    Py_DECREF(type);
+}
+
+PyDoc_STRVAR(sequence_doc,
+"Sequence(n)\n"
+"--\n"
+"\n"
+"An iterator over the Collatz sequence of n: n, then n/2 or 3n+1, ..., 1.");
+
+static PyType_Slot sequence_slots[] = {
+    {Py_tp_doc, (void *)sequence_doc},
+    {Py_tp_new, sequence_new},
+    {Py_tp_dealloc, sequence_dealloc},
+    {Py_tp_iter, PyObject_SelfIter},    /* iter(s) is s */
+    {Py_tp_iternext, sequence_iternext},
+    {0, NULL}
+};
+
+static PyType_Spec sequence_spec = {
+    .name = "collatz_iter.Sequence",
+    .basicsize = sizeof(SequenceObject),
+    /* Not BASETYPE: no subclasses. IMMUTABLETYPE: Sequence.x = 1 is refused,
+     * as for a built-in type (a heap type is mutable unless it says so). */
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = sequence_slots,
+};
+
+static int
+collatz_iter_exec(PyObject *module)
+{
+    PyObject *type = PyType_FromModuleAndSpec(module, &sequence_spec, NULL);
+    if (type == NULL)
+        return -1;
+    int result = PyModule_AddType(module, (PyTypeObject *)type);
+    Py_DECREF(type);
+    return result;
+}
+
+static PyModuleDef_Slot collatz_iter_slots[] = {
+    {Py_mod_exec, collatz_iter_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
+    {0, NULL}
+};
+
+static struct PyModuleDef collatz_iter_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "collatz_iter",
+    .m_doc = "Exercise 03-collatz-iterator.",
+    .m_size = 0,
+    .m_slots = collatz_iter_slots,
+};
+
+PyMODINIT_FUNC PyInit_collatz_iter(void)
+{
+    return PyModuleDef_Init(&collatz_iter_module);
+}
