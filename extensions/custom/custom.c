@@ -276,9 +276,10 @@ static PyType_Slot person_slots[] = {
 static PyType_Spec person_spec = {
     .name = "custom.Person",
     .basicsize = sizeof(Person),
-    /* BASETYPE: Python classes may inherit from it. HAVE_GC: it holds a list
-     * of arbitrary objects, so reference cycles can pass through it. */
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    /* BASETYPE: Python classes may inherit from it (their own classes are
+     * mutable as usual). HAVE_GC: it holds a list of arbitrary objects, so
+     * reference cycles can pass through it. */
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = person_slots,
 };
 

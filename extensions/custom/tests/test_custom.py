@@ -176,3 +176,14 @@ def test_type_lives_in_module_state():
     assert type(Person).__name__ == "type" and Person.__flags__ & (1 << 9)   # a heap type
     with pytest.raises(TypeError):
         pickle.dumps(Person("Ada"))     # no __reduce__: said, not silently wrong
+
+
+def test_the_type_is_immutable_and_its_subclasses_are_not():
+    with pytest.raises(TypeError):
+        Person.nickname = "x"
+
+    class Student(Person):
+        pass
+
+    Student.school = "MIT"
+    assert Student("Eve").school == "MIT"
