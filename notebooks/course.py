@@ -209,3 +209,17 @@ class Exercise:
 
     def check(self):
         print(_checker().check(self.exercise.name).report())
+
+
+# [region: in-subprocess]
+def in_subprocess(code):
+    """Run Python code in a child interpreter, where a crash ends the child and
+    not the kernel: what it printed, and its exit code or the signal that
+    killed it."""
+    import signal
+    finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    printed = " ".join(finished.stdout.split())
+    if finished.returncode < 0:
+        return f"printed {printed!r}, then killed by {signal.Signals(-finished.returncode).name}"
+    return f"printed {printed!r}, exit code {finished.returncode}"
+# [end: in-subprocess]
