@@ -2,6 +2,7 @@
 immutable), checked against tuples, Python's own values."""
 import math
 import sys
+import tracemalloc
 
 import pytest
 
@@ -83,8 +84,31 @@ def test_no_references_kept():
         repr(span), hash(span), span == Interval(1, 2), 1.5 in span
         with pytest.raises(ValueError):
             Interval(2, 1)
-    assert sys.getrefcount(Interval) == before, "an Interval made and dropped must release its type"
+    assert sys.getrefcount(Interval) == before, "an Interval was never freed (each one holds a reference to its type)"
     assert sys.getrefcount(span) == 2
+
+
+def test_repeated_calls_keep_no_memory():
+    span = Interval(1, 2)
+
+    def calls():
+        for _ in range(5_000):
+            repr(span), hash(span), 1.5 in span, span == Interval(1, 2)
+            try:
+                Interval(2, 1)
+            except ValueError:
+                pass
+
+    calls()                     # what a first call allocates once is no leak
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        calls()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 32 * 1024, (f"memory grew by {grown:,} bytes over 5,000 rounds of calls: a float or "
+                               "tuple made for repr, hash or an error message is not released")
 
 
 def test_the_module():

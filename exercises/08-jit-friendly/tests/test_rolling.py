@@ -1,5 +1,7 @@
 """Exercise 08-jit-friendly: rolling_mean under CPython, and the same checks plus
 PyPy's list strategy under PyPy, in a child process."""
+import ast
+import inspect
 import json
 import math
 import os
@@ -19,11 +21,15 @@ nan = math.nan
 
 
 def by_definition(values, width):
-    """The statement's definition, written independently: sum() of the window's readings."""
+    """The statement's definition, written independently: a running total from 0.0, left to right
+    (not sum(), which adds floats with extra precision since Python 3.12)."""
     means = []
     for i in range(len(values)):
         readings = [v for v in values[max(0, i - width + 1):i + 1] if not math.isnan(v)]
-        means.append(sum(readings) / len(readings) if readings else nan)
+        total = 0.0
+        for reading in readings:
+            total += reading
+        means.append(total / len(readings) if readings else nan)
     return means
 
 
@@ -53,6 +59,17 @@ def test_exactly_the_definition_on_random_series():
     for width in (1, 3, 7, 50):
         values = [nan if generator.random() < 0.1 else generator.uniform(-1e3, 1e3) for _ in range(500)]
         assert same(rolling.rolling_mean(values, width), by_definition(values, width)), width
+
+
+def test_no_list_made_per_position():
+    """The statement's third rule, read from the function's own code."""
+    tree = ast.parse(inspect.getsource(rolling.rolling_mean))
+    made = sorted({type(node).__name__ for node in ast.walk(tree)
+                   if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.Slice))})
+    sums = [node for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "sum"]
+    assert not made and not sums, (f"rolling_mean still makes a list per position ({', '.join(made + ['sum()'] * bool(sums))}): "
+                                   "loop over the window's indices with a running total instead")
 
 
 @pytest.mark.parametrize("width", [0, -3])
