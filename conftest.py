@@ -8,12 +8,14 @@ result whose text or HTML is blank (a code listing that lost its code). The
 check runs after the cell, so the kernel's state stays the same for the
 cells that follow.
 """
+import dataclasses
 import html
 import os
 import pathlib
 import re
 import subprocess
 import sys
+import tracemalloc
 
 import pytest
 from hypothesis import settings
@@ -31,6 +33,48 @@ settings.register_profile("fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES
 settings.register_profile("memcheck", derandomize=True, database=None, deadline=None,
                           max_examples=20)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "course"))
+
+
+# ---- Shared by every extension's test suite --------------------------------
+
+# tools/memcheck.sh runs the suites with AddressSanitizer preloaded.
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+
+
+@dataclasses.dataclass
+class Growth:
+    traced: int             # bytes Python allocated during the run and still holds (tracemalloc)
+    resident: "int | None"  # growth of the process' resident memory, C and C++ buffers included;
+    # None under AddressSanitizer, whose quarantine keeps freed memory resident on purpose
+    # (LeakSanitizer judges C memory there)
+
+
+def _resident_bytes():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def measure_growth(work, warm_up=None):
+    """Run warm_up() (default: work()) first, since what a first call allocates
+    once (a cache, an interned string) is no leak; then work() once more,
+    measured. Returns a Growth."""
+    (warm_up or work)()
+    resident_before = _resident_bytes()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        work()
+        traced = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    return Growth(traced, None if UNDER_ASAN else _resident_bytes() - resident_before)
+
+
+@pytest.fixture
+def memory_growth():
+    """measure_growth(work, warm_up=None) -> Growth: what repeated calls keep.
+    Each suite states its own bound: what one round may leave depends on the calls."""
+    return measure_growth
 
 
 def blank_outputs(cell):

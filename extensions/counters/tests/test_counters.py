@@ -7,7 +7,6 @@ import sys
 import tempfile
 import threading
 import time
-import tracemalloc
 
 import lz4.frame
 import numpy as np
@@ -327,7 +326,7 @@ def test_counting_releases_the_gil(counters, tmp_path):
     assert longest_gap < call["seconds"] / 3, (longest_gap, call["seconds"])
 
 
-def test_repeated_calls_do_not_grow_memory(counters, record_files):
+def test_repeated_calls_do_not_grow_memory(counters, record_files, memory_growth):
     path, _ = record_files["gzip", 8]
     entity_type = "a type object nobody else holds"
     refs_before = sys.getrefcount(entity_type)
@@ -342,11 +341,6 @@ def test_repeated_calls_do_not_grow_memory(counters, record_files):
             else:
                 raise AssertionError("a 12-byte-record file read as key_size=4 must fail")
 
-    calls(20)
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    calls(300)
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(lambda: calls(300), warm_up=lambda: calls(20)).traced
     assert grown < 8_000, f"{grown} bytes more after 300 rounds (600 calls)"
     assert sys.getrefcount(entity_type) == refs_before

@@ -6,10 +6,8 @@ import gc
 import gzip
 import os
 import struct
-import sys
 import tempfile
 import threading
-import tracemalloc
 import zlib
 
 import lz4.frame
@@ -402,7 +400,7 @@ def test_arguments_that_run_python_code(counters, tmp_path):
         counters.get_counters(path, "t", 1, 8, Truth(fail), format="gzip")
 
 
-def test_failing_arguments_do_not_leak(counters, tmp_path):
+def test_failing_arguments_do_not_leak(counters, tmp_path, memory_growth):
     path = write(tmp_path, "file", gzip.compress(records_bytes([(1, 1, 1)])))
     plain = write(tmp_path, "plain", records_bytes([(1, 1, 1)]))
     bad_gzip = write(tmp_path, "bad.gz", b"\x1f\x8b\x08\0\0\0\0\0\0\x03junk!")
@@ -424,12 +422,7 @@ def test_failing_arguments_do_not_leak(counters, tmp_path):
                 pass
             counters.get_counters(path, "t", 1, format="gzip")
             counters.detect_format(path)
-    calls(20)
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    calls(200)
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(lambda: calls(200), warm_up=lambda: calls(20)).traced
     assert grown < 8_000, grown
 
 

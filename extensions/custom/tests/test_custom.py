@@ -2,7 +2,6 @@
 import gc
 import pickle
 import sys
-import tracemalloc
 import weakref
 
 import pytest
@@ -137,7 +136,7 @@ def test_cycle_through_a_subclass_dict_is_collected():
     assert ref() is None
 
 
-def test_init_twice_and_many_objects_do_not_leak():
+def test_init_twice_and_many_objects_do_not_leak(memory_growth):
     def churn():
         for i in range(2000):
             p = Person("Ada" + str(i), i, email="e" + str(i))
@@ -150,12 +149,7 @@ def test_init_twice_and_many_objects_do_not_leak():
             except ValueError:
                 pass
         gc.collect()
-    churn()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    churn()
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(churn).traced
     assert grown < 10_000, grown
 
 

@@ -1,6 +1,5 @@
 """Tests of first.collatz_steps against a Python implementation."""
 import inspect
-import tracemalloc
 
 import pytest
 
@@ -49,7 +48,7 @@ def test_bad_input(args, error, message):
     assert str(info.value) == message
 
 
-def test_repeated_calls_do_not_grow_memory():
+def test_repeated_calls_do_not_grow_memory(memory_growth):
     """A reference leak raises nothing: memory grows with every call. Results
     above 256 are new int objects, and every error builds an exception."""
     def calls(n):
@@ -64,10 +63,5 @@ def test_repeated_calls_do_not_grow_memory():
                 else:
                     raise AssertionError(f"collatz_steps{args} must fail")
 
-    calls(20)
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    calls(2_000)
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(lambda: calls(2_000), warm_up=lambda: calls(20)).traced
     assert grown < 8_000, f"{grown} bytes more after 2000 rounds of calls"

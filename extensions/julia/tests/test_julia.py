@@ -115,8 +115,7 @@ def test_bad_prange_options(full):
         julia_prange.calculate_z(300, z, z, schedule="fast")
 
 
-def test_repeated_calls_do_not_grow_memory():
-    import tracemalloc
+def test_repeated_calls_do_not_grow_memory(memory_growth):
     z = np.array(julia_python.grid(width=20)[0])
 
     def calls(n):
@@ -128,10 +127,5 @@ def test_repeated_calls_do_not_grow_memory():
             except ValueError:
                 pass
 
-    calls(20)
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    calls(500)
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(lambda: calls(500), warm_up=lambda: calls(20)).traced
     assert grown < 10_000, f"{grown} bytes more after 500 rounds of calls"

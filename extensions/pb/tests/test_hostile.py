@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import tracemalloc
 
 import pytest
 from hypothesis import given
@@ -510,7 +509,7 @@ def test_random_records_are_refused_cleanly_or_round_trip(deviceapps_pb2, record
 
 # ---- memory ----
 
-def test_hostile_calls_do_not_grow_memory(tmp_path):
+def test_hostile_calls_do_not_grow_memory(tmp_path, memory_growth):
     def apps():
         yield 1
         raise Boom()
@@ -529,12 +528,7 @@ def test_hostile_calls_do_not_grow_memory(tmp_path):
                     pb.deviceapps_xread_pb(path)
                 except OSError:
                     pass
-    calls(50)
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    calls(2000)
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(lambda: calls(2000), warm_up=lambda: calls(50)).traced
     assert grown < 10_000, f"{grown} bytes more after 2,000 rounds"
     assert os.listdir(tmp_path) == []
 

@@ -4,7 +4,6 @@ import pathlib
 import re
 import struct
 import sys
-import tracemalloc
 
 import pytest
 
@@ -22,21 +21,17 @@ def test_swallowed_error_becomes_a_system_error():
     assert pb_mistakes.kept_error(21) == pb_mistakes.swallowed_error(21) == 42
 
 
-def grown_bytes(fn, calls=2000):
-    fn(1)
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    for i in range(calls):
-        fn(i)
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    return grown
+def grown_bytes(memory_growth, fn, calls=2000):
+    def work():
+        for i in range(calls):
+            fn(i)
+    return memory_growth(work, warm_up=lambda: fn(1)).traced
 
 
-def test_reference_leak_grows_memory():
+def test_reference_leak_grows_memory(memory_growth):
     assert pb_mistakes.leaky_dict(1) == pb_mistakes.tidy_dict(1) == {"value": 1001}
-    assert grown_bytes(pb_mistakes.leaky_dict) >= 2000 * sys.getsizeof(10**3)
-    assert grown_bytes(pb_mistakes.tidy_dict) < 1000
+    assert grown_bytes(memory_growth, pb_mistakes.leaky_dict) >= 2000 * sys.getsizeof(10**3)
+    assert grown_bytes(memory_growth, pb_mistakes.tidy_dict) < 1000
 
 
 @pytest.mark.parametrize("fn", [pb_mistakes.leaky_dict, pb_mistakes.tidy_dict])

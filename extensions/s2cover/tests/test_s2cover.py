@@ -8,7 +8,6 @@ import signal
 import subprocess
 import threading
 import time
-import tracemalloc
 
 import pytest
 import s2geometry as s2
@@ -413,7 +412,7 @@ def test_other_threads_run_during_the_call(tmp_path):
 
 # ---- memory ----
 
-def test_repeated_calls_do_not_grow_memory(tmp_path):
+def test_repeated_calls_do_not_grow_memory(tmp_path, memory_growth):
     bad = write(tmp_path, polygon([[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]), "bad.json")
 
     def calls(n):
@@ -429,24 +428,12 @@ def test_repeated_calls_do_not_grow_memory(tmp_path):
                         failures += 1
         assert failures == 4 * n
 
-    def resident_bytes():
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-    calls(50)
-    rss_before = resident_bytes()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    calls(1000)
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    rss_grown = resident_bytes() - rss_before
-    assert grown < 20_000, f"Python allocations: {grown} bytes more after 1,000 rounds"
+    growth = memory_growth(lambda: calls(1000), warm_up=lambda: calls(50))
+    assert growth.traced < 20_000, f"Python allocations: {growth.traced} bytes more after 1,000 rounds"
     # C++ allocations too (tracemalloc does not see them): a leaked polygon per
-    # call would be megabytes. Not under AddressSanitizer (make memcheck), whose
-    # quarantine keeps freed memory resident on purpose; LeakSanitizer checks there.
-    if "libasan" not in os.environ.get("LD_PRELOAD", ""):
-        assert rss_grown < 4 * 2**20, f"resident memory: {rss_grown / 2**20:.1f} MiB more"
+    # call would be megabytes. Not measured under AddressSanitizer (make memcheck).
+    if growth.resident is not None:
+        assert growth.resident < 4 * 2**20, f"resident memory: {growth.resident / 2**20:.1f} MiB more"
 
 
 # ---- why S2Debug::DISABLE ----

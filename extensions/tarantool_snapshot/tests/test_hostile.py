@@ -779,9 +779,8 @@ def test_any_rows_with_the_collector_reentering(tmp_path):
     assert result == "ok"
 
 
-def test_repeated_refusals_do_not_grow_memory(tmp_path):
+def test_repeated_refusals_do_not_grow_memory(tmp_path, memory_growth):
     """The new refusals release what they took: argument errors, limits, lengths."""
-    import tracemalloc
     over = write(tmp_path, snapshot_of((ref.PLAIN_MAGIC, insert(512, ["x" * 100]))), "over.snap")
     huge = write(tmp_path, HEADER_TEXT + fixed_header(ref.PLAIN_MAGIC, 2 ** 64 - 1, 0)
                  + ref.END_MAGIC, "huge.snap")
@@ -803,12 +802,7 @@ def test_repeated_refusals_do_not_grow_memory(tmp_path):
                     list(tarantool_snapshot.iter(path, **kwargs))
                 except SnapshotError:
                     pass
-    passes()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    passes()
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(passes).traced
     assert grown < 10_000, grown
 
 

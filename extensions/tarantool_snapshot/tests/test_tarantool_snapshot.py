@@ -5,7 +5,6 @@ import os
 import random
 import struct
 import threading
-import tracemalloc
 
 import msgpack
 import pytest
@@ -322,7 +321,7 @@ def test_two_threads_read_two_iterators():
     assert results == [expected, expected]
 
 
-def test_repeated_iteration_does_not_grow_memory(tmp_path):
+def test_repeated_iteration_does_not_grow_memory(tmp_path, memory_growth):
     bad = write(tmp_path, snapshot_of((ref.PLAIN_MAGIC, insert(512, b"\x91\xc1"))))
 
     def passes():
@@ -339,10 +338,6 @@ def test_repeated_iteration_does_not_grow_memory(tmp_path):
                 pass
     passes()
     descriptors = open_descriptors()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    passes()
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(passes, warm_up=lambda: None).traced
     assert grown < 10_000, grown
     assert open_descriptors() == descriptors

@@ -12,7 +12,6 @@ import stat
 import struct
 import tempfile
 import threading
-import tracemalloc
 
 import pytest
 from hypothesis import given
@@ -141,7 +140,7 @@ def test_reading_a_file_another_thread_keeps_replacing(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["copy", "large", "none", "shared", "small"]
 
 
-def test_refused_outputs_do_not_grow_memory(tmp_path):
+def test_refused_outputs_do_not_grow_memory(tmp_path, memory_growth):
     ref.write_keys(tmp_path / "all", [1, 2])
     ref.write_keys(tmp_path / "in", [2])
     (tmp_path / "folder").mkdir()
@@ -155,12 +154,7 @@ def test_refused_outputs_do_not_grow_memory(tmp_path):
                     targets.targets_negative(tmp_path / "all", tmp_path / "in", tmp_path / out)
                 except targets.Error:
                     pass
-    calls(20)
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    calls(1000)
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(lambda: calls(1000), warm_up=lambda: calls(20)).traced
     assert grown < 20_000, grown
     assert sorted(os.listdir(tmp_path)) == ["all", "fifo", "folder", "in", "loop"]
     assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode) and os.readlink(tmp_path / "loop") == "loop"

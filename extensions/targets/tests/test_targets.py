@@ -2,7 +2,6 @@
 import os
 import threading
 import time
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -212,7 +211,7 @@ def test_other_threads_run_during_the_call(tmp_path):
 
 # ---- memory ----
 
-def test_repeated_calls_do_not_grow_memory(tmp_path):
+def test_repeated_calls_do_not_grow_memory(tmp_path, memory_growth):
     ref.write_keys(tmp_path / "all", ref.make_keys(1000, 1))
     ref.write_keys(tmp_path / "in", ref.make_keys(1000, 2))
     (tmp_path / "bad").write_bytes(b"junk")
@@ -228,10 +227,5 @@ def test_repeated_calls_do_not_grow_memory(tmp_path):
                 except targets.Error:
                     failures += 1
         assert failures == 600
-    calls()                           # warm up caches (exception types, str interning)
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    calls()
-    grown = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
+    grown = memory_growth(calls).traced    # warmed up first: caches, str interning
     assert grown < 20_000, grown
