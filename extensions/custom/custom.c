@@ -30,14 +30,21 @@ typedef struct {
 
 static struct PyModuleDef custom_module;
 
-/* The module state from any Person, also a Python subclass of it. */
 static custom_state *
-state_of(PyObject *self)
+get_state(PyObject *module)
+{
+    return (custom_state *)PyModule_GetState(module);
+}
+
+/* The module state from the type of any Person, also a Python subclass of it
+ * (whose type was not made by this module: its base was). */
+static custom_state *
+get_state_by_type(PyTypeObject *type)
 {
 #if PY_VERSION_HEX >= 0x030B0000
-    PyObject *module = PyType_GetModuleByDef(Py_TYPE(self), &custom_module);
+    PyObject *module = PyType_GetModuleByDef(type, &custom_module);
 #else   /* 3.10: walk the MRO to the type this module created */
-    PyObject *module = NULL, *mro = Py_TYPE(self)->tp_mro;
+    PyObject *module = NULL, *mro = type->tp_mro;
     for (Py_ssize_t i = 0; module == NULL && i < PyTuple_GET_SIZE(mro); i++) {
         PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
         PyObject *owner = (base->tp_flags & Py_TPFLAGS_HEAPTYPE)
@@ -48,7 +55,7 @@ state_of(PyObject *self)
     if (module == NULL)
         PyErr_SetString(PyExc_TypeError, "not a custom.Person");
 #endif
-    return module ? (custom_state *)PyModule_GetState(module) : NULL;
+    return module ? get_state(module) : NULL;
 }
 
 static PyObject *
@@ -86,8 +93,9 @@ check_name(PyObject *value)
 }
 
 static int
-person_init(Person *self, PyObject *args, PyObject *kwargs)
+person_init(PyObject *op, PyObject *args, PyObject *kwargs)
 {
+    Person *self = (Person *)op;
     static char *kwlist[] = {"name", "age", "email", NULL};
     PyObject *name, *email = NULL;
     long age = 0;
@@ -111,8 +119,9 @@ person_init(Person *self, PyObject *args, PyObject *kwargs)
 
 /* The garbage collector asks: which objects do you hold? */
 static int
-person_traverse(Person *self, visitproc visit, void *arg)
+person_traverse(PyObject *op, visitproc visit, void *arg)
 {
+    Person *self = (Person *)op;
     Py_VISIT(Py_TYPE(self));    /* a heap type: each instance owns a reference */
     Py_VISIT(self->friends);
     Py_VISIT(self->name);
@@ -122,20 +131,22 @@ person_traverse(Person *self, visitproc visit, void *arg)
 
 /* ... and to break a cycle: drop what could lead back to us. */
 static int
-person_clear(Person *self)
+person_clear(PyObject *op)
 {
+    Person *self = (Person *)op;
     Py_CLEAR(self->friends);
     return 0;
 }
 
 static void
-person_dealloc(Person *self)
+person_dealloc(PyObject *op)
 {
+    Person *self = (Person *)op;
     PyTypeObject *type = Py_TYPE(self);
     PyObject_GC_UnTrack(self);          /* before anything can trigger a collection */
     if (self->weakreflist != NULL)
         PyObject_ClearWeakRefs((PyObject *)self);
-    person_clear(self);
+    person_clear(op);
     Py_CLEAR(self->name);
     Py_CLEAR(self->email);
     type->tp_free((PyObject *)self);    /* the memory goes back the way it came */
@@ -144,14 +155,16 @@ person_dealloc(Person *self)
 
 /* name and email: getters and setters that check, and refuse deletion. */
 static PyObject *
-person_get_name(Person *self, void *Py_UNUSED(closure))
+person_get_name(PyObject *op, void *Py_UNUSED(closure))
 {
+    Person *self = (Person *)op;
     return Py_NewRef(self->name);
 }
 
 static int
-person_set_name(Person *self, PyObject *value, void *Py_UNUSED(closure))
+person_set_name(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
+    Person *self = (Person *)op;
     if (value == NULL) {                /* del person.name */
         PyErr_SetString(PyExc_AttributeError, "cannot delete the name attribute");
         return -1;
@@ -163,14 +176,16 @@ person_set_name(Person *self, PyObject *value, void *Py_UNUSED(closure))
 }
 
 static PyObject *
-person_get_email(Person *self, void *Py_UNUSED(closure))
+person_get_email(PyObject *op, void *Py_UNUSED(closure))
 {
+    Person *self = (Person *)op;
     return Py_NewRef(self->email);
 }
 
 static int
-person_set_email(Person *self, PyObject *value, void *Py_UNUSED(closure))
+person_set_email(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
+    Person *self = (Person *)op;
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete the email attribute");
         return -1;
@@ -185,9 +200,9 @@ person_set_email(Person *self, PyObject *value, void *Py_UNUSED(closure))
 }
 
 static PyGetSetDef person_getset[] = {
-    {"name", (getter)person_get_name, (setter)person_set_name,
+    {"name", person_get_name, person_set_name,
      "The person's name: a non-empty str.", NULL},
-    {"email", (getter)person_get_email, (setter)person_set_email,
+    {"email", person_get_email, person_set_email,
      "The person's e-mail address: a str.", NULL},
     {NULL, NULL, NULL, NULL, NULL}
 };
@@ -207,8 +222,9 @@ static PyMemberDef person_members[] = {
 
 /* [region: methods] */
 static PyObject *
-person_birthday(Person *self, PyObject *Py_UNUSED(ignored))
+person_birthday(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
+    Person *self = (Person *)op;
     if (self->age == LONG_MAX)
         return PyErr_Format(PyExc_OverflowError, "age cannot exceed %ld", LONG_MAX);
     self->age++;
@@ -216,8 +232,9 @@ person_birthday(Person *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
-person_repr(Person *self)
+person_repr(PyObject *op)
 {
+    Person *self = (Person *)op;
     /* Name the actual class, so a subclass's repr is right too. */
     const char *class_name = strrchr(Py_TYPE(self)->tp_name, '.');
     class_name = class_name ? class_name + 1 : Py_TYPE(self)->tp_name;
@@ -229,7 +246,7 @@ person_repr(Person *self)
 static PyObject *
 person_richcompare(PyObject *self, PyObject *other, int op)
 {
-    custom_state *state = state_of(self);
+    custom_state *state = get_state_by_type(Py_TYPE(self));
     if (state == NULL)
         return NULL;
     if (!PyObject_TypeCheck(other, state->Person))
@@ -244,7 +261,7 @@ person_richcompare(PyObject *self, PyObject *other, int op)
 }
 
 static PyMethodDef person_methods[] = {
-    {"birthday", (PyCFunction)person_birthday, METH_NOARGS,
+    {"birthday", person_birthday, METH_NOARGS,
      "birthday()\n--\n\nAdd one year to age; return the new age."},
     {NULL, NULL, 0, NULL}
 };
@@ -286,9 +303,9 @@ static PyType_Spec person_spec = {
 static int
 custom_exec(PyObject *module)
 {
-    custom_state *state = PyModule_GetState(module);
+    custom_state *state = get_state(module);
     /* FromModuleAndSpec: the type remembers its module, so its methods can
-     * find the module state (state_of above). */
+     * find the module state (get_state_by_type above). */
     state->Person = (PyTypeObject *)PyType_FromModuleAndSpec(module, &person_spec, NULL);
     if (state->Person == NULL)
         return -1;
@@ -299,7 +316,7 @@ custom_exec(PyObject *module)
 static int
 custom_traverse(PyObject *module, visitproc visit, void *arg)
 {
-    custom_state *state = PyModule_GetState(module);
+    custom_state *state = get_state(module);
     Py_VISIT(state->Person);
     return 0;
 }
@@ -307,7 +324,7 @@ custom_traverse(PyObject *module, visitproc visit, void *arg)
 static int
 custom_clear(PyObject *module)
 {
-    custom_state *state = PyModule_GetState(module);
+    custom_state *state = get_state(module);
     Py_CLEAR(state->Person);
     return 0;
 }
@@ -322,6 +339,11 @@ static PyModuleDef_Slot custom_slots[] = {
     {Py_mod_exec, custom_exec},
 #if PY_VERSION_HEX >= 0x030C0000
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    /* A Person's fields are replaced (Py_XSETREF) with no lock of
+     * their own: on a free-threaded build the GIL stays on for this module. */
+    {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
     {0, NULL}
 };

@@ -220,6 +220,13 @@ static PyMethodDef mistakes_methods[] = {
 };
 
 static PyModuleDef_Slot mistakes_slots[] = {
+    /* Wrong code on purpose: one interpreter, with the GIL. */
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
     {0, NULL}
 };
 

@@ -45,6 +45,13 @@ static inline pb_state *get_state(PyObject *module)
     return (pb_state *)PyModule_GetState(module);
 }
 
+/* The state from the reader's type: made by PyType_FromModuleAndSpec, it knows
+ * its module. (The reader type cannot be subclassed.) */
+static inline pb_state *get_state_by_type(PyTypeObject *type)
+{
+    return (pb_state *)PyType_GetModuleState(type);
+}
+
 /* ---- a growable byte buffer, filled with the GIL held, written without it ---- */
 
 typedef struct {
@@ -618,7 +625,7 @@ static PyObject *reader_next(PyObject *op)
 
 static PyObject *read_next_record(ReaderObject *self)
 {
-    pb_state *st = PyType_GetModuleState(Py_TYPE(self));
+    pb_state *st = get_state_by_type(Py_TYPE(self));
     unsigned char header[HEADER_SIZE];
 
     for (;;) {
@@ -862,6 +869,10 @@ static PyModuleDef_Slot pb_slots[] = {
     {Py_mod_exec, pb_exec},
 #if PY_VERSION_HEX >= 0x030C0000
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    /* The reader's busy flag and buffers are guarded by the GIL: on a free-threaded build the GIL stays on for this module. */
+    {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
     {0, NULL}
 };

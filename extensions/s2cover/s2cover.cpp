@@ -305,6 +305,15 @@ static int s2cover_exec(PyObject* module) {
 
 static PyModuleDef_Slot s2cover_slots[] = {
     {Py_mod_exec, reinterpret_cast<void*>(s2cover_exec)},
+#if PY_VERSION_HEX >= 0x030C0000
+    // What a module without this slot gets: S2's own static data has not been
+    // reviewed for an interpreter with a GIL of its own.
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    // Not yet reviewed for free threading: the GIL stays on for this module.
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
     {0, nullptr},
 };
 

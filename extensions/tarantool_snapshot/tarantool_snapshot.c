@@ -17,9 +17,16 @@
 
 
 static module_state *
-state_of_type(PyTypeObject *type)
+get_state(PyObject *module)
 {
-    /* A heap type created from a spec finds its module, hence its state. */
+    return (module_state *)PyModule_GetState(module);
+}
+
+/* The state from the iterator's type: a heap type created from a spec finds
+ * its module, hence its state. (The type cannot be subclassed.) */
+static module_state *
+get_state_by_type(PyTypeObject *type)
+{
     return (module_state *)PyType_GetModuleState(type);
 }
 
@@ -30,7 +37,7 @@ state_of_type(PyTypeObject *type)
 PyObject *
 snapshot_error(SnapshotIterator *self, long long offset, const char *format, ...)
 {
-    module_state *state = state_of_type(Py_TYPE(self));
+    module_state *state = get_state_by_type(Py_TYPE(self));
     va_list args;
     va_start(args, format);
     PyObject *detail = PyUnicode_FromFormatV(format, args);
@@ -74,8 +81,9 @@ close_file(SnapshotIterator *self)
 static PyObject *next_row(SnapshotIterator *self);
 
 static PyObject *
-iterator_next(SnapshotIterator *self)
+iterator_next(PyObject *op)
 {
+    SnapshotIterator *self = (SnapshotIterator *)op;
     /* Busy for the whole call, not only while the GIL is released: decoding a
      * row allocates, an allocation may run the garbage collector, and the
      * collector runs Python code (a __del__, gc.callbacks) that may call next()
@@ -297,30 +305,33 @@ error:
 
 /* [region: lifetime] */
 static int
-iterator_traverse(SnapshotIterator *self, visitproc visit, void *arg)
+iterator_traverse(PyObject *op, visitproc visit, void *arg)
 {
+    SnapshotIterator *self = (SnapshotIterator *)op;
     Py_VISIT(Py_TYPE(self));    /* a heap type's instances own a reference to it */
     Py_VISIT(self->meta);       /* a dict: user code could put a cycle through it */
     return 0;
 }
 
 static int
-iterator_clear(SnapshotIterator *self)
+iterator_clear(PyObject *op)
 {
+    SnapshotIterator *self = (SnapshotIterator *)op;
     Py_CLEAR(self->meta);
     return 0;
 }
 
 static void
-iterator_dealloc(SnapshotIterator *self)
+iterator_dealloc(PyObject *op)
 {
+    SnapshotIterator *self = (SnapshotIterator *)op;
     PyTypeObject *type = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
     close_file(self);
     ZSTD_freeDCtx(self->zstd);  /* accepts NULL */
     free(self->data);
     free(self->rows);
-    iterator_clear(self);
+    iterator_clear(op);
     Py_CLEAR(self->path);
     type->tp_free((PyObject *)self);
     Py_DECREF(type);
@@ -328,8 +339,9 @@ iterator_dealloc(SnapshotIterator *self)
 /* [end: lifetime] */
 
 static PyObject *
-iterator_close(SnapshotIterator *self, PyObject *Py_UNUSED(ignored))
+iterator_close(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
+    SnapshotIterator *self = (SnapshotIterator *)op;
     if (self->busy) {
         PyErr_SetString(PyExc_RuntimeError, "cannot close: the iterator is running (in "
                         "another thread, or close() was called by code that ran during "
@@ -347,14 +359,14 @@ iterator_enter(PyObject *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
-iterator_exit(SnapshotIterator *self, PyObject *const *Py_UNUSED(args),
+iterator_exit(PyObject *op, PyObject *const *Py_UNUSED(args),
               Py_ssize_t Py_UNUSED(nargs))
 {
-    return iterator_close(self, NULL);
+    return iterator_close(op, NULL);
 }
 
 static PyMethodDef iterator_methods[] = {
-    {"close", (PyCFunction)iterator_close, METH_NOARGS,
+    {"close", iterator_close, METH_NOARGS,
      "Close the file; the iterator then yields nothing more."},
     {"__enter__", iterator_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)(void (*)(void))iterator_exit, METH_FASTCALL, NULL},
@@ -428,7 +440,7 @@ PyDoc_STRVAR(error_doc,
 static int
 module_exec(PyObject *module)
 {
-    module_state *state = PyModule_GetState(module);
+    module_state *state = get_state(module);
     if (snapshot_format_init() < 0)
         return -1;
     state->SnapshotError = PyErr_NewExceptionWithDoc(
@@ -455,7 +467,7 @@ module_exec(PyObject *module)
 static int
 module_traverse(PyObject *module, visitproc visit, void *arg)
 {
-    module_state *state = PyModule_GetState(module);
+    module_state *state = get_state(module);
     Py_VISIT(state->SnapshotError);
     Py_VISIT(state->SnapshotIterator);
     return 0;
@@ -464,7 +476,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
 static int
 module_clear(PyObject *module)
 {
-    module_state *state = PyModule_GetState(module);
+    module_state *state = get_state(module);
     Py_CLEAR(state->SnapshotError);
     Py_CLEAR(state->SnapshotIterator);
     return 0;
@@ -480,6 +492,10 @@ static PyModuleDef_Slot module_slots[] = {
     {Py_mod_exec, module_exec},
 #if PY_VERSION_HEX >= 0x030C0000
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    /* The iterator's busy flag and buffers are guarded by the GIL: on a free-threaded build the GIL stays on for this module. */
+    {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
     {0, NULL}
 };

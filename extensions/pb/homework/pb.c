@@ -104,11 +104,11 @@ typedef struct {
     unsigned char body[MAX_MESSAGE_SIZE];   /* room for the largest message a header allows */
 } ReaderObject;
 
-/* The module state from a reader (for st->error): the type was made by
- * PyType_FromModuleAndSpec, so it knows its module. */
-static inline pb_state *reader_state(PyObject *op)
+/* The module state from the reader's type (for st->error): the type was made
+ * by PyType_FromModuleAndSpec, so it knows its module. */
+static inline pb_state *get_state_by_type(PyTypeObject *type)
 {
-    return (pb_state *)PyType_GetModuleState(Py_TYPE(op));
+    return (pb_state *)PyType_GetModuleState(type);
 }
 
 /* TODO, milestone 2: next(reader). Read the next 8-byte header and the message
@@ -117,7 +117,7 @@ static inline pb_state *reader_state(PyObject *op)
  * device_apps__free_unpacked). At the end of the stream: close it, set
  * self->gz = NULL, and return NULL without an exception (StopIteration).
  * A bad magic raises pb.Error already in milestone 2 (README.md has the
- * message: PyErr_Format(reader_state(op)->error, ...)); milestone 3 adds the
+ * message: PyErr_Format(get_state_by_type(Py_TYPE(op))->error, ...)); milestone 3 adds the
  * other pb.Error messages for damaged files. */
 static PyObject *reader_next(PyObject *op)
 {
@@ -237,6 +237,14 @@ static void pb_free(void *module)
 
 static PyModuleDef_Slot pb_slots[] = {
     {Py_mod_exec, pb_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#if PY_VERSION_HEX >= 0x030D0000
+    /* The reader is guarded by the GIL: on a free-threaded build the GIL
+     * stays on for this module. */
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
     {0, NULL}
 };
 
