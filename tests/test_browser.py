@@ -12,8 +12,9 @@ opens them sees first (nbval has already run each of them in the same kernel,
 from the same folder). Then it checks what the Lab shows:
   - no error output, except in cells tagged `raises-exception`;
   - in a lesson run here, every text output equal to the stored one, after the
-    same masking nbval applies (tests/nbval-sanitize.cfg), cells marked
-    NBVAL_IGNORE_OUTPUT aside;
+    same masking nbval applies (tests/nbval-sanitize.cfg), cells nbval does not
+    compare aside (read by nbval's own functions: NBVAL_IGNORE_OUTPUT alone on a
+    comment line, its tag, NBVAL_SKIP);
   - every figure rendered as a loaded image, every Cython annotation rendered;
   - every code listing (course.show_source) rendered with its code, as many
     listings as the notebook shows, and no output box that shows nothing;
@@ -38,14 +39,21 @@ import urllib.request
 
 import nbformat
 import pytest
+from nbval.plugin import find_comment_markers, find_metadata_tags
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOKS = sorted(name for name in os.listdir(os.path.join(ROOT, "notebooks"))
                    if re.match(r"\d\d-.*\.ipynb$", name)
                    and os.environ.get("LAB_ONLY", "") in name)   # LAB_ONLY=04: one lesson
 CHROMIUM = "/usr/bin/chromium"
-KERNEL = "pyext-lessons"
-KERNEL_DISPLAY = "Python 3 (pyext-lessons)"
+
+def makefile_variable(name):
+    """A `NAME := value` line of the Makefile: the kernel is named in one place."""
+    with open(os.path.join(ROOT, "Makefile")) as makefile:
+        return re.search(rf"^{name} := (.+)$", makefile.read(), re.M).group(1).strip()
+
+
+KERNEL, KERNEL_DISPLAY = makefile_variable("KERNEL"), makefile_variable("KERNEL_DISPLAY")
 SCREENSHOTS = os.path.join(ROOT, "build", "screenshots")
 PARALLEL = 2
 # Run live in the Lab: each costs its run time again after nbval's run (every
@@ -359,7 +367,7 @@ def test_lesson_runs_in_jupyterlab(lab_results, name):
     assert len(ran_code) == len(stored_code)
     if runs_live(name):             # (as stored, the Lab shows the stored text itself)
         for mine, theirs in zip(ran_code, stored_code):
-            if "NBVAL_IGNORE_OUTPUT" in theirs.source:
+            if not nbval_compares(theirs):
                 continue
             assert text_outputs(mine, masks) == text_outputs(theirs, masks), \
                 f"{name}: output differs in the Lab for cell\n{theirs.source[:300]}"
@@ -372,6 +380,24 @@ def test_lesson_runs_in_jupyterlab(lab_results, name):
     assert result["annotations"] == annotations
 
     assert os.path.getsize(os.path.join(SCREENSHOTS, name.replace(".ipynb", ".png"))) > 10_000
+
+
+def nbval_compares(cell):
+    """Whether nbval compares this cell's outputs, read by nbval's own functions:
+    its NBVAL_IGNORE_OUTPUT marker counts alone on a comment line, or as the
+    nbval-ignore-output tag; NBVAL_SKIP skips the cell."""
+    options = dict(find_comment_markers(cell.source))
+    options.update(find_metadata_tags(cell.metadata))
+    return options.get("check", True) and not options.get("skip", False)
+
+
+def test_nbval_compares_as_nbval_reads_its_markers():
+    cell = lambda source, tags=(): nbformat.v4.new_code_cell(source, metadata={"tags": list(tags)})
+    assert nbval_compares(cell("print(1)"))
+    assert not nbval_compares(cell("# NBVAL_IGNORE_OUTPUT\nprint(1)"))
+    assert not nbval_compares(cell("print(1)", tags=["nbval-ignore-output"]))
+    assert nbval_compares(cell("print('NBVAL_IGNORE_OUTPUT')"))     # in a string: not a marker
+    assert not nbval_compares(cell("# NBVAL_SKIP\nprint(1)"))
 
 
 def test_the_lab_changed_no_notebook_on_disk(lab_results):
