@@ -9,12 +9,15 @@ check runs after the cell, so the kernel's state stays the same for the
 cells that follow.
 """
 import dataclasses
+import gc
 import html
 import os
 import pathlib
 import re
 import subprocess
 import sys
+import threading
+import time
 import tracemalloc
 
 import pytest
@@ -54,20 +57,28 @@ def _resident_bytes():
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def measure_growth(work, warm_up=None):
+def measure_growth(work, warm_up=None, rounds=2):
     """Run warm_up() (default: work()) first, since what a first call allocates
-    once (a cache, an interned string) is no leak; then work() once more,
-    measured. Returns a Growth."""
+    once (a cache, an interned string) is no leak; then work() `rounds` times,
+    each measured, and return the least Growth of them: a leak shows in every
+    round, a one-off growth of the interpreter's own tables (its dict of
+    interned strings doubling) in one only."""
     (warm_up or work)()
-    resident_before = _resident_bytes()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        work()
-        traced = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    return Growth(traced, None if UNDER_ASAN else _resident_bytes() - resident_before)
+    growths = []
+    for _ in range(rounds):
+        gc.collect()            # what earlier work left for the collector is not this round's
+        resident_before = _resident_bytes()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            work()
+            gc.collect()        # nor is a cycle this round made and the collector frees
+            traced = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        growths.append(Growth(traced, None if UNDER_ASAN else _resident_bytes() - resident_before))
+    return Growth(min(g.traced for g in growths),
+                  None if UNDER_ASAN else min(g.resident for g in growths))
 
 
 @pytest.fixture
@@ -75,6 +86,54 @@ def memory_growth():
     """measure_growth(work, warm_up=None) -> Growth: what repeated calls keep.
     Each suite states its own bound: what one round may leave depends on the calls."""
     return measure_growth
+
+
+@dataclasses.dataclass
+class Overlap:
+    seconds: float          # how long the call took
+    share: float            # the part of the call during which the other thread ran: first to last pass inside it
+    longest_gap: float      # the longest stretch inside the call in which the other thread did not run
+
+
+def call_beside_a_python_thread(call):
+    """Call call() while another thread runs a Python loop that notes the time
+    at each pass: a call that releases the GIL lets it run throughout; one that
+    holds it stops it (after the first switch interval, 5 ms) until it returns."""
+    done, window, seen = threading.Event(), {}, {"first": None, "last": None, "gap": 0.0}
+
+    def passes():
+        previous = None
+        while not done.is_set():
+            now = time.perf_counter()
+            start, end = window.get("start"), window.get("end")
+            if start is not None and now >= start and (end is None or now <= end):
+                if seen["first"] is None:
+                    seen["first"] = now
+                seen["gap"] = max(seen["gap"], now - max(previous or start, start))
+                seen["last"] = now
+            previous = now
+
+    other = threading.Thread(target=passes)
+    other.start()
+    time.sleep(0.05)                # the loop is running before the call starts
+    window["start"] = time.perf_counter()
+    try:
+        call()
+    finally:
+        window["end"] = end = time.perf_counter()
+        done.set()
+        other.join()
+    start, first, last = window["start"], seen["first"], seen["last"]
+    if first is None:
+        return Overlap(end - start, 0.0, end - start)
+    return Overlap(end - start, (last - first) / (end - start), max(seen["gap"], end - last))
+
+
+@pytest.fixture
+def python_thread_beside():
+    """call_beside_a_python_thread(call) -> Overlap: does another thread run
+    while call() runs? (The GIL checks of the suites that release it.)"""
+    return call_beside_a_python_thread
 
 
 def blank_outputs(cell):

@@ -5,8 +5,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
-import time
 
 import lz4.frame
 import numpy as np
@@ -300,30 +298,15 @@ def test_bad_arguments(counters, record_files, kwargs, error, message):
 
 # ---- the GIL and memory ----
 
-def test_counting_releases_the_gil(counters, tmp_path):
+def test_counting_releases_the_gil(counters, tmp_path, python_thread_beside):
     """While one thread counts, another keeps running Python code: the gap
     between its loop iterations stays far below the length of the call. With
     the GIL held, the loop would stop for the whole call."""
     path = tmp_path / "large.lz4"
     ref.write_records(path, ref.make_records(3_000_000, 1_000_000, seed=3), "lz4")
-    call = {}
-
-    def count():
-        start = time.perf_counter()
-        counters.get_counters(path, "b", 1)
-        call["seconds"] = time.perf_counter() - start
-
-    worker = threading.Thread(target=count)
-    last = time.perf_counter()
-    longest_gap = 0.0
-    worker.start()
-    while worker.is_alive():
-        now = time.perf_counter()
-        longest_gap = max(longest_gap, now - last)
-        last = now
-    worker.join()
-    assert call["seconds"] > 0.05, "the file is too small to tell"
-    assert longest_gap < call["seconds"] / 3, (longest_gap, call["seconds"])
+    overlap = python_thread_beside(lambda: counters.get_counters(path, "b", 1))
+    assert overlap.seconds > 0.05, "the file is too small to tell"
+    assert overlap.longest_gap < overlap.seconds / 3, overlap
 
 
 def test_repeated_calls_do_not_grow_memory(counters, record_files, memory_growth):

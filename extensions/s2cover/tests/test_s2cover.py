@@ -6,8 +6,6 @@ import os
 import pathlib
 import signal
 import subprocess
-import threading
-import time
 
 import pytest
 import s2geometry as s2
@@ -380,7 +378,7 @@ def test_arbitrary_input_never_aborts(tmp_path, rings):
 
 # ---- the GIL ----
 
-def test_other_threads_run_during_the_call(tmp_path):
+def test_other_threads_run_during_the_call(tmp_path, python_thread_beside):
     """While one thread covers, a Python thread keeps running."""
     # A circle of 20,000 vertices covered with many cells: a call of ~0.2 s.
     n = 20_000
@@ -389,25 +387,11 @@ def test_other_threads_run_during_the_call(tmp_path):
     path = write(tmp_path, polygon(ring))
 
     for module in BINDINGS:
-        ticks, done = [], threading.Event()
-
-        def tick():
-            while not done.is_set():
-                ticks.append(time.perf_counter())
-        ticker = threading.Thread(target=tick)
-        ticker.start()
-        time.sleep(0.05)
-        start = time.perf_counter()
-        module.cover_geojson(path, max_cells=20_000)
-        end = time.perf_counter()
-        done.set()
-        ticker.join()
-        inside = [t for t in ticks if start <= t <= end]
-        # The GIL held for the whole call would leave the ticker at most the first
-        # switch interval (5 ms, a few percent of the call); released, it runs
+        overlap = python_thread_beside(lambda: module.cover_geojson(path, max_cells=20_000))
+        # The GIL held for the whole call would leave the other thread at most the
+        # first switch interval (5 ms, a few percent of the call); released, it runs
         # from start to end, unless other processes take the CPU (half is plenty).
-        share = (inside[-1] - inside[0]) / (end - start) if len(inside) > 1 else 0.0
-        assert end - start > 0.05 and share > 0.5, (module.__name__, end - start, share)
+        assert overlap.seconds > 0.05 and overlap.share > 0.5, (module.__name__, overlap)
 
 
 # ---- memory ----

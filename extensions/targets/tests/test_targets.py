@@ -1,7 +1,5 @@
 """targets_negative: exact results against sets and NumPy, every error, the GIL, memory."""
 import os
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -179,7 +177,7 @@ def test_bad_arguments(args, kwargs, error, message):
 
 # ---- the GIL ----
 
-def test_other_threads_run_during_the_call(tmp_path):
+def test_other_threads_run_during_the_call(tmp_path, python_thread_beside):
     """While one thread is inside targets_negative, a Python thread keeps running."""
     # Sparse 64-bit keys: the hash set, so one call takes a while (about 0.3 s).
     for name, n in [("all", 2_000_000), ("in", 1_000_000)]:
@@ -187,21 +185,8 @@ def test_other_threads_run_during_the_call(tmp_path):
 
     def share_of_call_with_python_running(module):
         """The fraction of the call's duration in which the other thread ran."""
-        ticks, done = [], threading.Event()
-
-        def tick():
-            while not done.is_set():
-                ticks.append(time.perf_counter())
-        ticker = threading.Thread(target=tick)
-        ticker.start()
-        time.sleep(0.05)
-        start = time.perf_counter()
-        module.targets_negative(tmp_path / "all", tmp_path / "in", tmp_path / "out", key64=True)
-        end = time.perf_counter()
-        done.set()
-        ticker.join()
-        inside = [t for t in ticks if start <= t <= end]
-        return (inside[-1] - inside[0]) / (end - start) if len(inside) > 1 else 0.0
+        return python_thread_beside(lambda: module.targets_negative(
+            tmp_path / "all", tmp_path / "in", tmp_path / "out", key64=True)).share
     # Released: the ticker runs through the whole call. Held: at most until the
     # interpreter hands the GIL back to the caller (the 5 ms switch interval).
     released = share_of_call_with_python_running(targets)
