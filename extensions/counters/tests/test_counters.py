@@ -1,4 +1,5 @@
 """Tests of counters.get_counters against NumPy and pure-Python references."""
+import gc
 import gzip
 import inspect
 import json
@@ -312,6 +313,7 @@ def test_counting_releases_the_gil(counters, tmp_path, python_thread_beside):
 def test_repeated_calls_do_not_grow_memory(counters, record_files, memory_growth):
     path, _ = record_files["gzip", 8]
     entity_type = "a type object nobody else holds"
+    gc.collect()    # a failed test's traceback may still hold the constant until collected
     refs_before = sys.getrefcount(entity_type)
 
     def calls(n):
