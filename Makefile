@@ -34,7 +34,7 @@ S2_STAMP := build/stamps/s2-library
 BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built) $(RUST_EXTENSIONS:%=build/stamps/%.built-rust)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help setup system build extensions test test-lab lab run bench memcheck fuzz exercises exercise homework clean distclean lock test-distro
+.PHONY: help setup system build extensions format test test-lab lab run bench memcheck fuzz exercises exercise homework clean distclean lock test-distro
 
 help:
 	@echo "make setup     system packages (apt, as root) and the .venv with the course kernel"
@@ -44,6 +44,7 @@ help:
 	@echo "make run       execute every notebook headless, storing fresh outputs"
 	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
 	@echo "make memcheck  the C/C++/Cython extensions' tests under AddressSanitizer (not the Rust crates)"
+	@echo "make format    lay out every C and C++ file as .clang-format says (make test checks it)"
 	@echo "make fuzz      fuzz every file reader (atheris) and the hostile-caller tests (Hypothesis);"
 	@echo "               FUZZ_SECONDS=N per reader (default $(FUZZ_SECONDS)), FUZZ_EXAMPLES=N per test"
 	@echo "               (default $(FUZZ_EXAMPLES)); needs clang (apt, as root) and atheris (pip)"
@@ -138,6 +139,10 @@ bench: build
 	$(PY) tools/bench.py
 
 # ---- check ----
+# The C and C++ layout (.clang-format); make test checks it (tests/test_repository.py).
+format: setup
+	tools/format.sh
+
 test: build
 	$(PY) -m pytest --nbval --nbval-kernel-name=$(KERNEL) \
 	    --nbval-sanitize-with=tests/nbval-sanitize.cfg extensions tests $(NOTEBOOKS)

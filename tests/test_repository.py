@@ -1,7 +1,10 @@
 """Checks of the repository itself: the README lists the notebooks, every extension is complete."""
 import importlib.util
+import os
 import pathlib
 import re
+import subprocess
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -43,6 +46,15 @@ def test_every_extension_has_a_build_file_and_tests():
         assert list(folder.glob("tests/test_*.py")), f"{folder} has no tests"
         assert "-Werror" in (folder / "setup.py").read_text(), f"{folder} must build warning-free"
     assert re.search(r'^warnings = "deny"', workspace, re.M), "the Rust crates must build warning-free"
+
+
+def test_c_sources_keep_the_course_layout():
+    """tools/format.sh --check: every tracked C and C++ file is as `make format`
+    leaves it (.clang-format, with the clang-format requirements.txt pins)."""
+    clang_format = pathlib.Path(sys.executable).parent / "clang-format"
+    result = subprocess.run(["tools/format.sh", "--check"], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "CLANG_FORMAT": str(clang_format)})
+    assert result.returncode == 0, result.stderr[-4000:]
 
 
 def test_ci_runs_the_readme_test_command():

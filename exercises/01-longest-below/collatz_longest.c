@@ -40,7 +40,7 @@ longest_below(PyObject *Py_UNUSED(module), PyObject *arg)
 
 static PyMethodDef collatz_longest_methods[] = {
     {"longest_below", longest_below, METH_O, longest_below_doc},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot collatz_longest_slots[] = {
@@ -50,11 +50,11 @@ static PyModuleDef_Slot collatz_longest_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef collatz_longest_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "collatz_longest",
     .m_doc = "Exercise 01-longest-below.",
     .m_size = 0,
@@ -62,7 +62,8 @@ static struct PyModuleDef collatz_longest_module = {
     .m_slots = collatz_longest_slots,
 };
 
-PyMODINIT_FUNC PyInit_collatz_longest(void)
+PyMODINIT_FUNC
+PyInit_collatz_longest(void)
 {
     return PyModuleDef_Init(&collatz_longest_module);
 }

@@ -24,11 +24,10 @@ collatz_steps(uint64_t n)
     return steps;
 }
 
-PyDoc_STRVAR(histogram_doc,
-"histogram($module, limit, /)\n"
-"--\n"
-"\n"
-"{steps: how many n in 1..limit-1 take that many Collatz steps}.");
+PyDoc_STRVAR(histogram_doc, "histogram($module, limit, /)\n"
+                            "--\n"
+                            "\n"
+                            "{steps: how many n in 1..limit-1 take that many Collatz steps}.");
 
 static PyObject *
 histogram(PyObject *Py_UNUSED(module), PyObject *arg)
@@ -44,7 +43,7 @@ histogram(PyObject *Py_UNUSED(module), PyObject *arg)
 
 static PyMethodDef collatz_histogram_methods[] = {
     {"histogram", histogram, METH_O, histogram_doc},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot collatz_histogram_slots[] = {
@@ -54,11 +53,11 @@ static PyModuleDef_Slot collatz_histogram_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef collatz_histogram_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "collatz_histogram",
     .m_doc = "Exercise 01-steps-histogram.",
     .m_size = 0,
@@ -66,7 +65,8 @@ static struct PyModuleDef collatz_histogram_module = {
     .m_slots = collatz_histogram_slots,
 };
 
-PyMODINIT_FUNC PyInit_collatz_histogram(void)
+PyMODINIT_FUNC
+PyInit_collatz_histogram(void)
 {
     return PyModuleDef_Init(&collatz_histogram_module);
 }

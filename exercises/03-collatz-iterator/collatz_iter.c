@@ -7,9 +7,9 @@
 
 typedef struct {
     PyObject_HEAD
-    Py_ssize_t start;           /* n, as given: for error messages */
-    uint64_t next;              /* the value next() returns; 0 once the sequence ended */
-    int overflowed;             /* the value after `next` is out of range: raise, then end */
+    Py_ssize_t start; /* n, as given: for error messages */
+    uint64_t next;    /* the value next() returns; 0 once the sequence ended */
+    int overflowed;   /* the value after `next` is out of range: raise, then end */
 } SequenceObject;
 
 /* Sequence(n): parse n (PyArg_ParseTupleAndKeywords, format "n:Sequence"),
@@ -42,18 +42,19 @@ sequence_dealloc(PyObject *op)
 }
 
 PyDoc_STRVAR(sequence_doc,
-"Sequence(n)\n"
-"--\n"
-"\n"
-"An iterator over the Collatz sequence of n: n, then n/2 or 3n+1, ..., 1.");
+             "Sequence(n)\n"
+             "--\n"
+             "\n"
+             "An iterator over the Collatz sequence of n: n, then n/2 or 3n+1, ..., 1.");
 
 static PyType_Slot sequence_slots[] = {
     {Py_tp_doc, (void *)sequence_doc},
     {Py_tp_new, sequence_new},
     {Py_tp_dealloc, sequence_dealloc},
-    {Py_tp_iter, PyObject_SelfIter},    /* iter(s) is s */
+    {Py_tp_iter, PyObject_SelfIter}, /* iter(s) is s */
     {Py_tp_iternext, sequence_iternext},
-    {0, NULL}
+    /* the end of the table */
+    {0, NULL},
 };
 
 static PyType_Spec sequence_spec = {
@@ -84,18 +85,19 @@ static PyModuleDef_Slot collatz_iter_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef collatz_iter_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "collatz_iter",
     .m_doc = "Exercise 03-collatz-iterator.",
     .m_size = 0,
     .m_slots = collatz_iter_slots,
 };
 
-PyMODINIT_FUNC PyInit_collatz_iter(void)
+PyMODINIT_FUNC
+PyInit_collatz_iter(void)
 {
     return PyModuleDef_Init(&collatz_iter_module);
 }

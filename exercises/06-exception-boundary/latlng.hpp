@@ -20,7 +20,7 @@ struct OutOfRange : std::out_of_range {
 };
 
 struct Point {
-    double lat, lng;    // degrees
+    double lat, lng;  // degrees
 };
 
 // The point "lat,lng" names, in degrees. Throws ParseError or OutOfRange.

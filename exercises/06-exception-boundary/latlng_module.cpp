@@ -13,30 +13,34 @@
 // exception (see the statement, README.md), and a try/catch around each call
 // into the kernel below. Until then, a bad point crashes the whole process.
 
-static PyObject* point_tuple(const latlng::Point& point) {
+static PyObject *
+point_tuple(const latlng::Point &point)
+{
     return Py_BuildValue("(dd)", point.lat, point.lng);
 }
 
-PyDoc_STRVAR(parse_doc,
-"parse($module, text, /)\n"
-"--\n\n"
-"(lat, lng) in degrees from the text \"lat,lng\".");
+PyDoc_STRVAR(parse_doc, "parse($module, text, /)\n"
+                        "--\n\n"
+                        "(lat, lng) in degrees from the text \"lat,lng\".");
 
-static PyObject* parse(PyObject*, PyObject* arg) {
+static PyObject *
+parse(PyObject *, PyObject *arg)
+{
     Py_ssize_t size;
-    const char* text = PyUnicode_AsUTF8AndSize(arg, &size);
+    const char *text = PyUnicode_AsUTF8AndSize(arg, &size);
     if (text == nullptr)
         return nullptr;
     return point_tuple(latlng::parse({text, static_cast<size_t>(size)}));
 }
 
-PyDoc_STRVAR(repeat_doc,
-"repeat($module, text, n, /)\n"
-"--\n\n"
-"A list of n copies of the point parse(text) gives.");
+PyDoc_STRVAR(repeat_doc, "repeat($module, text, n, /)\n"
+                         "--\n\n"
+                         "A list of n copies of the point parse(text) gives.");
 
-static PyObject* repeat(PyObject*, PyObject* args) {
-    const char* text;
+static PyObject *
+repeat(PyObject *, PyObject *args)
+{
+    const char *text;
     Py_ssize_t size, n;
     if (!PyArg_ParseTuple(args, "s#n:repeat", &text, &size, &n))
         return nullptr;
@@ -44,11 +48,11 @@ static PyObject* repeat(PyObject*, PyObject* args) {
         return PyErr_Format(PyExc_ValueError, "n must be at least 0, not %zd", n);
     std::vector<latlng::Point> points =
         latlng::repeat({text, static_cast<size_t>(size)}, static_cast<size_t>(n));
-    PyObject* list = PyList_New(n);
+    PyObject *list = PyList_New(n);
     if (list == nullptr)
         return nullptr;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject* item = point_tuple(points[i]);
+        PyObject *item = point_tuple(points[i]);
         if (item == nullptr) {
             Py_DECREF(list);
             return nullptr;
@@ -75,15 +79,19 @@ static PyModuleDef_Slot latlng_slots[] = {
 };
 
 static PyModuleDef latlng_module = {
-    PyModuleDef_HEAD_INIT,
-    "latlng",                                   // m_name
-    "Exercise 06-exception-boundary.",          // m_doc
-    0,                                          // m_size
-    latlng_methods,                             // m_methods
-    latlng_slots,                               // m_slots
-    nullptr, nullptr, nullptr,                  // m_traverse, m_clear, m_free
+    .m_base = PyModuleDef_HEAD_INIT,
+    "latlng",                           // m_name
+    "Exercise 06-exception-boundary.",  // m_doc
+    0,                                  // m_size
+    latlng_methods,                     // m_methods
+    latlng_slots,                       // m_slots
+    nullptr,
+    nullptr,
+    nullptr,  // m_traverse, m_clear, m_free
 };
 
-PyMODINIT_FUNC PyInit_latlng(void) {
+PyMODINIT_FUNC
+PyInit_latlng(void)
+{
     return PyModuleDef_Init(&latlng_module);
 }

@@ -14,7 +14,8 @@ namespace py = pybind11;
 // level(token), on S2CellId and S2LatLng (see README.md); bad input throws
 // py::value_error, which pybind11 turns into ValueError.
 
-PYBIND11_MODULE(cell_tokens, m) {
+PYBIND11_MODULE(cell_tokens, m)
+{
     m.doc() = "Exercise 06-pybind-cell-tokens: S2 cell tokens.";
     // TODO: m.def each function, with its arguments' names (py::arg) and a docstring.
 }

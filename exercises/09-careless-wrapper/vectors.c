@@ -5,7 +5,8 @@
 #include <stdint.h>
 
 /* The mean of values[0..n-1]; NaN when n is 0. */
-double vec_mean(const double *values, size_t n)
+double
+vec_mean(const double *values, size_t n)
 {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -14,7 +15,8 @@ double vec_mean(const double *values, size_t n)
 }
 
 /* The sum of values[0..n-1], in 64 bits. */
-int64_t vec_sum_i64(const int64_t *values, size_t n)
+int64_t
+vec_sum_i64(const int64_t *values, size_t n)
 {
     int64_t sum = 0;
     for (size_t i = 0; i < n; i++)
@@ -23,14 +25,16 @@ int64_t vec_sum_i64(const int64_t *values, size_t n)
 }
 
 /* values[i] *= factor, in place. */
-void vec_scale(double *values, size_t n, double factor)
+void
+vec_scale(double *values, size_t n, double factor)
 {
     for (size_t i = 0; i < n; i++)
         values[i] *= factor;
 }
 
 /* The index of the largest value (the first one, on a tie). n must be at least 1. */
-size_t vec_argmax(const double *values, size_t n)
+size_t
+vec_argmax(const double *values, size_t n)
 {
     size_t best = 0;
     for (size_t i = 1; i < n; i++)

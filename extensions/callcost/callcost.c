@@ -45,7 +45,7 @@ static PyMethodDef callcost_methods[] = {
     {"add_varargs", add_varargs, METH_VARARGS, "add_varargs(a, b)\n--\n\na + b (METH_VARARGS)."},
     {"add_fastcall", (PyCFunction)(void (*)(void))add_fastcall, METH_FASTCALL,
      "add_fastcall(a, b)\n--\n\na + b (METH_FASTCALL)."},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot callcost_slots[] = {
@@ -55,11 +55,11 @@ static PyModuleDef_Slot callcost_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef callcost_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "callcost",
     .m_doc = "add(a, b) through two C-API calling conventions.",
     .m_size = 0,

@@ -29,20 +29,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define REPLACE_MAX_LINKS 40        /* symlinks followed, Linux's own limit */
+#define REPLACE_MAX_LINKS 40 /* symlinks followed, Linux's own limit */
 
 struct replace {
-    char *target;                   /* the file replaced: the path, symlinks followed */
-    char *temp;                     /* the temporary file while it exists, else NULL */
-    int fd;                         /* open on temp, -1 once closed or handed over */
-    const char *refusal;            /* why the destination was refused, else NULL */
+    char *target;        /* the file replaced: the path, symlinks followed */
+    char *temp;          /* the temporary file while it exists, else NULL */
+    int fd;              /* open on temp, -1 once closed or handed over */
+    const char *refusal; /* why the destination was refused, else NULL */
 };
 
 /* `path` with its symlinks followed, malloc()ed; *info is what lstat() says of
  * it, with st_mode 0 when nothing is there. NULL with errno set on failure. */
-static char *replace_resolve(const char *path, struct stat *info)
+static char *
+replace_resolve(const char *path, struct stat *info)
 {
-    if (*path == '\0') {           /* open("") fails so: no temporary in the cwd */
+    if (*path == '\0') { /* open("") fails so: no temporary in the cwd */
         errno = ENOENT;
         return NULL;
     }
@@ -51,7 +52,7 @@ static char *replace_resolve(const char *path, struct stat *info)
         if (lstat(current, info) < 0) {
             if (errno != ENOENT)
                 break;
-            info->st_mode = 0;      /* nothing there (a dangling link ends here too) */
+            info->st_mode = 0; /* nothing there (a dangling link ends here too) */
             return current;
         }
         if (!S_ISLNK(info->st_mode))
@@ -82,9 +83,10 @@ static char *replace_resolve(const char *path, struct stat *info)
 /* [region: open] */
 /* Check the destination and create the temporary file. 0, or -1 with errno set
  * (and r->refusal set when the destination is not a regular file). */
-static int replace_open(struct replace *r, const char *path)
+static int
+replace_open(struct replace *r, const char *path)
 {
-    static unsigned long serial;    /* numbers this process' temporaries; no GIL: atomic */
+    static unsigned long serial; /* numbers this process' temporaries; no GIL: atomic */
     struct stat info;
     r->temp = NULL;
     r->fd = -1;
@@ -92,10 +94,10 @@ static int replace_open(struct replace *r, const char *path)
     if ((r->target = replace_resolve(path, &info)) == NULL)
         return -1;
     if (info.st_mode != 0 && !S_ISREG(info.st_mode)) {
-        r->refusal = S_ISDIR(info.st_mode) ? "a directory, not a regular file"
-                   : S_ISFIFO(info.st_mode) ? "a FIFO, not a regular file"
-                   : S_ISSOCK(info.st_mode) ? "a socket, not a regular file"
-                   : "a device, not a regular file";
+        r->refusal = S_ISDIR(info.st_mode)    ? "a directory, not a regular file"
+                     : S_ISFIFO(info.st_mode) ? "a FIFO, not a regular file"
+                     : S_ISSOCK(info.st_mode) ? "a socket, not a regular file"
+                                              : "a device, not a regular file";
         errno = S_ISDIR(info.st_mode) ? EISDIR : EINVAL;
         return -1;
     }
@@ -108,7 +110,7 @@ static int replace_open(struct replace *r, const char *path)
         if (r->fd < 0 && errno != EEXIST)
             break;
     }
-    if (r->fd < 0) {                /* nothing created: nothing to remove */
+    if (r->fd < 0) { /* nothing created: nothing to remove */
         int saved = errno;
         free(temp);
         errno = saved;
@@ -121,19 +123,21 @@ static int replace_open(struct replace *r, const char *path)
 
 /* Close the temporary file (unless its fd was handed over and closed) and rename
  * it over the target. 0, or -1 with errno set. */
-static int replace_commit(struct replace *r)
+static int
+replace_commit(struct replace *r)
 {
     int fd = r->fd;
     r->fd = -1;
     if ((fd >= 0 && close(fd) < 0) || rename(r->temp, r->target) < 0)
         return -1;
     free(r->temp);
-    r->temp = NULL;                 /* renamed: nothing left to remove */
+    r->temp = NULL; /* renamed: nothing left to remove */
     return 0;
 }
 
 /* On every path: close and remove what is left of the temporary. errno kept. */
-static void replace_end(struct replace *r)
+static void
+replace_end(struct replace *r)
 {
     int saved = errno;
     if (r->fd >= 0)

@@ -31,8 +31,8 @@
 #define SIGNAL_CHECK_INTERVAL_MS 50
 
 typedef struct {
-    PyThreadState *thread;      /* the caller's released thread state, or NULL */
-    struct timespec next;       /* no check before this time; zero: check at once */
+    PyThreadState *thread; /* the caller's released thread state, or NULL */
+    struct timespec next;  /* no check before this time; zero: check at once */
 } signal_check;
 
 /* 1 if a signal handler raised (the exception is set), else 0. */
@@ -42,7 +42,7 @@ signal_check_stop(signal_check *check)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (now.tv_sec < check->next.tv_sec
-            || (now.tv_sec == check->next.tv_sec && now.tv_nsec < check->next.tv_nsec))
+        || (now.tv_sec == check->next.tv_sec && now.tv_nsec < check->next.tv_nsec))
         return 0;
     long nanoseconds = now.tv_nsec + SIGNAL_CHECK_INTERVAL_MS * 1000000L;
     check->next.tv_sec = now.tv_sec + nanoseconds / 1000000000L;

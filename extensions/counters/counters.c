@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "reader.h"
-#include "signal_check.h"      /* extensions/common: Ctrl-C during a long call */
+#include "signal_check.h" /* extensions/common: Ctrl-C during a long call */
 
 /* Histogram buckets: totals 0..31 each get a bucket, the last one holds 32 or more. */
 #define FREQ_BUCKETS 33
@@ -37,18 +37,20 @@ typedef struct {
 
 typedef struct {
     slot *slots;
-    size_t mask;        /* capacity - 1; the capacity is a power of two */
-    size_t count;       /* distinct ids stored */
-    int shift;          /* 64 - log2(capacity) */
+    size_t mask;  /* capacity - 1; the capacity is a power of two */
+    size_t count; /* distinct ids stored */
+    int shift;    /* 64 - log2(capacity) */
 } id_table;
 
 /* Fibonacci hashing: multiply by 2**64 / golden ratio, keep the top bits. */
-static inline size_t table_index(const id_table *t, uint64_t id)
+static inline size_t
+table_index(const id_table *t, uint64_t id)
 {
     return (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> t->shift);
 }
 
-static int table_init(id_table *t, int log2_capacity)
+static int
+table_init(id_table *t, int log2_capacity)
 {
     t->slots = calloc((size_t)1 << log2_capacity, sizeof(slot));
     t->mask = ((size_t)1 << log2_capacity) - 1;
@@ -58,7 +60,8 @@ static int table_init(id_table *t, int log2_capacity)
 }
 
 /* Double the capacity and re-insert every id. */
-static int table_grow(id_table *t)
+static int
+table_grow(id_table *t)
 {
     id_table bigger;
     if (table_init(&bigger, 64 - t->shift + 1) < 0)
@@ -79,7 +82,8 @@ static int table_grow(id_table *t)
 
 /* The slot of `id`, added if new; NULL only when growing runs out of memory.
  * The table is kept at most half full, so linear probing stays short. */
-static slot *table_find_or_add(id_table *t, uint64_t id)
+static slot *
+table_find_or_add(id_table *t, uint64_t id)
 {
     if (2 * (t->count + 1) > t->mask + 1 && table_grow(t) < 0)
         return NULL;
@@ -107,7 +111,8 @@ typedef struct {
 } counts;
 
 /* A slot's total, capped at FREQ_CAP (32): min(total + value, 32) in one byte. */
-static inline uint8_t add_saturating(uint8_t total, uint16_t value)
+static inline uint8_t
+add_saturating(uint8_t total, uint16_t value)
 {
     unsigned sum = (unsigned)total + value;
     return sum > FREQ_CAP ? FREQ_CAP : (uint8_t)sum;
@@ -118,7 +123,8 @@ static inline uint8_t add_saturating(uint8_t total, uint16_t value)
 /* A record is packed little-endian: id (uint64, or uint32 when key_size is 4),
  * shows (uint16), clicks (uint16). memcpy + le*toh reads it correctly on any
  * host, aligned or not; on x86 it compiles to a plain load. */
-static inline uint64_t load_id(const unsigned char *p, int key_size)
+static inline uint64_t
+load_id(const unsigned char *p, int key_size)
 {
     if (key_size == 8) {
         uint64_t v;
@@ -130,14 +136,16 @@ static inline uint64_t load_id(const unsigned char *p, int key_size)
     return le32toh(v);
 }
 
-static inline uint16_t load_u16(const unsigned char *p)
+static inline uint16_t
+load_u16(const unsigned char *p)
 {
     uint16_t v;
     memcpy(&v, p, 2);
     return le16toh(v);
 }
 
-static int count_records(id_table *t, counts *c, const unsigned char *p, size_t n, int key_size)
+static int
+count_records(id_table *t, counts *c, const unsigned char *p, size_t n, int key_size)
 {
     const size_t record_size = (size_t)key_size + 4;
     for (size_t i = 0; i < n; i++, p += record_size) {
@@ -162,15 +170,16 @@ static int count_records(id_table *t, counts *c, const unsigned char *p, size_t 
  * and fill `c`. Returns 0, or -1 with `err` set: no Python object is touched
  * here, so this runs without the GIL. After each buffer it asks stop(context)
  * whether to give up (Part 2 answers: when Ctrl-C was pressed). */
-static int count_file(const char *path, int format, int key_size, counts *c,
-                      int (*stop)(void *), void *context, reader_error *err)
+static int
+count_file(const char *path, int format, int key_size, counts *c, int (*stop)(void *),
+           void *context, reader_error *err)
 {
     const size_t record_size = (size_t)key_size + 4;
     const size_t buffer_size = RECORDS_PER_READ * record_size;
     id_table table = {0};
     unsigned char *buffer = NULL;
-    uint64_t offset = 0;        /* uncompressed bytes counted so far */
-    size_t carry = 0;           /* bytes of an incomplete record at the buffer's start */
+    uint64_t offset = 0; /* uncompressed bytes counted so far */
+    size_t carry = 0;    /* bytes of an incomplete record at the buffer's start */
     int status = -1;
 
     memset(c, 0, sizeof(*c));
@@ -238,10 +247,11 @@ done:
 typedef struct {
     char *data;
     size_t len, cap;
-    int failed;         /* out of memory at some append: the text is incomplete */
+    int failed; /* out of memory at some append: the text is incomplete */
 } textbuf;
 
-static void text_append(textbuf *b, const char *s, size_t n)
+static void
+text_append(textbuf *b, const char *s, size_t n)
 {
     if (b->failed)
         return;
@@ -261,14 +271,16 @@ static void text_append(textbuf *b, const char *s, size_t n)
     b->len += n;
 }
 
-static void text_puts(textbuf *b, const char *s)
+static void
+text_puts(textbuf *b, const char *s)
 {
     text_append(b, s, strlen(s));
 }
 
-static void text_u64(textbuf *b, uint64_t v)
+static void
+text_u64(textbuf *b, uint64_t v)
 {
-    char digits[21];    /* 2**64 - 1 has 20 digits */
+    char digits[21]; /* 2**64 - 1 has 20 digits */
     int n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
     text_append(b, digits, (size_t)n);
 }
@@ -279,7 +291,8 @@ static void text_u64(textbuf *b, uint64_t v)
 /* [region: json_string] */
 /* Append `s` as a JSON string exactly as json.dumps() writes it (ASCII only:
  * other characters become \uXXXX, outside the BMP as a surrogate pair). */
-static void text_json_string(textbuf *b, PyObject *s)
+static void
+text_json_string(textbuf *b, PyObject *s)
 {
     static const char hex[] = "0123456789abcdef";
     int kind = PyUnicode_KIND(s);
@@ -291,13 +304,27 @@ static void text_json_string(textbuf *b, PyObject *s)
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
         char esc[12];
         switch (ch) {
-        case '"':  text_append(b, "\\\"", 2); continue;
-        case '\\': text_append(b, "\\\\", 2); continue;
-        case '\n': text_append(b, "\\n", 2); continue;
-        case '\r': text_append(b, "\\r", 2); continue;
-        case '\t': text_append(b, "\\t", 2); continue;
-        case '\b': text_append(b, "\\b", 2); continue;
-        case '\f': text_append(b, "\\f", 2); continue;
+            case '"':
+                text_append(b, "\\\"", 2);
+                continue;
+            case '\\':
+                text_append(b, "\\\\", 2);
+                continue;
+            case '\n':
+                text_append(b, "\\n", 2);
+                continue;
+            case '\r':
+                text_append(b, "\\r", 2);
+                continue;
+            case '\t':
+                text_append(b, "\\t", 2);
+                continue;
+            case '\b':
+                text_append(b, "\\b", 2);
+                continue;
+            case '\f':
+                text_append(b, "\\f", 2);
+                continue;
         }
         if (ch >= 0x20 && ch < 0x7f) {
             esc[0] = (char)ch;
@@ -326,7 +353,8 @@ static void text_json_string(textbuf *b, PyObject *s)
 }
 /* [end: json_string] */
 
-static void text_json_list(textbuf *b, const uint64_t *values)
+static void
+text_json_list(textbuf *b, const uint64_t *values)
 {
     text_append(b, "[", 1);
     for (int i = 0; i < FREQ_BUCKETS; i++) {
@@ -338,7 +366,8 @@ static void text_json_list(textbuf *b, const uint64_t *values)
 }
 
 /* The result as JSON text, key for key what json.dumps(result_dict) gives. */
-static PyObject *counts_as_json(PyObject *entity_type, uint64_t entity_id, const counts *c)
+static PyObject *
+counts_as_json(PyObject *entity_type, uint64_t entity_id, const counts *c)
 {
     textbuf b = {0};
     text_puts(&b, "{\"type\": ");
@@ -359,8 +388,8 @@ static PyObject *counts_as_json(PyObject *entity_type, uint64_t entity_id, const
     text_json_list(&b, c->clicks_freq);
     text_puts(&b, "}");
 
-    PyObject *result = b.failed ? PyErr_NoMemory()
-                                : PyUnicode_DecodeASCII(b.data, (Py_ssize_t)b.len, "strict");
+    PyObject *result =
+        b.failed ? PyErr_NoMemory() : PyUnicode_DecodeASCII(b.data, (Py_ssize_t)b.len, "strict");
     free(b.data);
     return result;
 }
@@ -368,7 +397,8 @@ static PyObject *counts_as_json(PyObject *entity_type, uint64_t entity_id, const
 /* [region: dict] */
 /* PyDict_SetItemString does NOT steal a reference to the value: the new int
  * must be released here, or every call leaks one object per key. */
-static int dict_set_u64(PyObject *dict, const char *key, uint64_t value)
+static int
+dict_set_u64(PyObject *dict, const char *key, uint64_t value)
 {
     PyObject *number = PyLong_FromUnsignedLongLong(value);
     if (number == NULL)
@@ -379,7 +409,8 @@ static int dict_set_u64(PyObject *dict, const char *key, uint64_t value)
 }
 
 /* PyList_SET_ITEM DOES steal the reference: no DECREF for the items. */
-static int dict_set_histogram(PyObject *dict, const char *key, const uint64_t *freq)
+static int
+dict_set_histogram(PyObject *dict, const char *key, const uint64_t *freq)
 {
     PyObject *list = PyList_New(FREQ_BUCKETS);
     if (list == NULL)
@@ -397,7 +428,8 @@ static int dict_set_histogram(PyObject *dict, const char *key, const uint64_t *f
     return rc;
 }
 
-static PyObject *counts_as_dict(PyObject *entity_type, uint64_t entity_id, const counts *c)
+static PyObject *
+counts_as_dict(PyObject *entity_type, uint64_t entity_id, const counts *c)
 {
     PyObject *dict = PyDict_New();
     if (dict == NULL)
@@ -421,73 +453,79 @@ static PyObject *counts_as_dict(PyObject *entity_type, uint64_t entity_id, const
 /* Turn a reader_error into the matching Python exception (the GIL is held
  * again). `path_bytes` is the file name from PyUnicode_FSConverter; the
  * exception names it as a str, whatever type the caller passed. */
-static void set_exception(const reader_error *err, PyObject *path_bytes)
+static void
+set_exception(const reader_error *err, PyObject *path_bytes)
 {
     PyObject *path = PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(path_bytes),
                                                       PyBytes_GET_SIZE(path_bytes));
     if (path == NULL)
-        return;         /* the decoding error is the exception */
+        return; /* the decoding error is the exception */
     switch (err->kind) {
-    case READER_OS_ERROR:
-        errno = err->errnum;
-        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
-        break;
-    case READER_NO_MEMORY:
-        PyErr_NoMemory();
-        break;
-    default:
-        PyErr_Format(PyExc_ValueError, "%R: %s", path, err->message);
-        break;
+        case READER_OS_ERROR:
+            errno = err->errnum;
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+            break;
+        case READER_NO_MEMORY:
+            PyErr_NoMemory();
+            break;
+        default:
+            PyErr_Format(PyExc_ValueError, "%R: %s", path, err->message);
+            break;
     }
     Py_DECREF(path);
 }
 /* [end: errors] */
 
 PyDoc_STRVAR(get_counters_doc,
-"get_counters(filepath, entity_type, entity_id, key_size=8, as_json=False, *,\n"
-"             format='auto')\n"
-"--\n"
-"\n"
-"Count shows and clicks per id in a record file.\n"
-"\n"
-"The file holds packed little-endian records: id (uint64, or uint32 when\n"
-"key_size=4), shows (uint16), clicks (uint16). It may be plain, gzip or\n"
-"LZ4-frame compressed: format='plain', 'gzip' or 'lz4' says which, and\n"
-"'auto' detects it from the file's first bytes (see detect_format).\n"
-"Concatenated gzip members and LZ4 frames are read in turn; like zlib, data\n"
-"after the last gzip member that is not gzip is ignored. An empty file has\n"
-"no records.\n"
-"\n"
-"Per distinct id, shows and clicks are summed over its records. The result:\n"
-"  type, id            entity_type and entity_id, as given\n"
-"  shows_all           sum of shows over all records (clicks_all likewise)\n"
-"  shows_uniq          number of ids whose total shows is non-zero\n"
-"  shows_freq          list of 33 counts: item k < 32 is the number of ids\n"
-"                      whose total shows is exactly k; item 32 the number\n"
-"                      with 32 or more (so sum(shows_freq) is the number of\n"
-"                      distinct ids; clicks_freq likewise)\n"
-"With as_json=True the same content is returned as a JSON string, equal to\n"
-"json.dumps() of the dict.\n"
-"\n"
-"entity_id is an int in 0..2**64-1. Raises OSError when the file cannot be\n"
-"read, ValueError for key_size other than 4 or 8, an unknown format, a\n"
-"truncated record (with its byte offset), a corrupt compressed stream (for a\n"
-"detected format the message says so: a plain file whose first record looks\n"
-"like a header is read with format='plain') or a file that does not start as\n"
-"the format given does. The file is read and counted with the GIL released;\n"
-"Ctrl-C (a signal handler that raises) stops it within about 50 ms.");
+             "get_counters(filepath, entity_type, entity_id, key_size=8, as_json=False, *,\n"
+             "             format='auto')\n"
+             "--\n"
+             "\n"
+             "Count shows and clicks per id in a record file.\n"
+             "\n"
+             "The file holds packed little-endian records: id (uint64, or uint32 when\n"
+             "key_size=4), shows (uint16), clicks (uint16). It may be plain, gzip or\n"
+             "LZ4-frame compressed: format='plain', 'gzip' or 'lz4' says which, and\n"
+             "'auto' detects it from the file's first bytes (see detect_format).\n"
+             "Concatenated gzip members and LZ4 frames are read in turn; like zlib, data\n"
+             "after the last gzip member that is not gzip is ignored. An empty file has\n"
+             "no records.\n"
+             "\n"
+             "Per distinct id, shows and clicks are summed over its records. The result:\n"
+             "  type, id            entity_type and entity_id, as given\n"
+             "  shows_all           sum of shows over all records (clicks_all likewise)\n"
+             "  shows_uniq          number of ids whose total shows is non-zero\n"
+             "  shows_freq          list of 33 counts: item k < 32 is the number of ids\n"
+             "                      whose total shows is exactly k; item 32 the number\n"
+             "                      with 32 or more (so sum(shows_freq) is the number of\n"
+             "                      distinct ids; clicks_freq likewise)\n"
+             "With as_json=True the same content is returned as a JSON string, equal to\n"
+             "json.dumps() of the dict.\n"
+             "\n"
+             "entity_id is an int in 0..2**64-1. Raises OSError when the file cannot be\n"
+             "read, ValueError for key_size other than 4 or 8, an unknown format, a\n"
+             "truncated record (with its byte offset), a corrupt compressed stream (for a\n"
+             "detected format the message says so: a plain file whose first record looks\n"
+             "like a header is read with format='plain') or a file that does not start as\n"
+             "the format given does. The file is read and counted with the GIL released;\n"
+             "Ctrl-C (a signal handler that raises) stops it within about 50 ms.");
 
 /* An O& converter: format='auto', 'plain', 'gzip' or 'lz4', to READER_AUTO
  * or a reader_format. */
-static int format_converter(PyObject *arg, void *address)
+static int
+format_converter(PyObject *arg, void *address)
 {
-    static const struct { const char *name; int format; } names[] = {
-        {"auto", READER_AUTO}, {"plain", FORMAT_PLAIN}, {"gzip", FORMAT_GZIP},
+    static const struct {
+        const char *name;
+        int format;
+    } names[] = {
+        {"auto", READER_AUTO},
+        {"plain", FORMAT_PLAIN},
+        {"gzip", FORMAT_GZIP},
         {"lz4", FORMAT_LZ4},
     };
     if (!PyUnicode_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "format must be a str, not %.100s",
-                     Py_TYPE(arg)->tp_name);
+        PyErr_Format(PyExc_TypeError, "format must be a str, not %.100s", Py_TYPE(arg)->tp_name);
         return 0;
     }
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -496,13 +534,16 @@ static int format_converter(PyObject *arg, void *address)
             return 1;
         }
     }
-    PyErr_Format(PyExc_ValueError, "format must be 'auto', 'plain', 'gzip' or 'lz4', "
-                 "not %R", arg);
+    PyErr_Format(PyExc_ValueError,
+                 "format must be 'auto', 'plain', 'gzip' or 'lz4', "
+                 "not %R",
+                 arg);
     return 0;
 }
 
 /* count_file's stop(): Ctrl-C (any signal whose handler raises) ends the count. */
-static int stop_on_signal(void *check)
+static int
+stop_on_signal(void *check)
 {
     return signal_check_stop(check);
 }
@@ -511,9 +552,9 @@ static int stop_on_signal(void *check)
 static PyObject *
 get_counters(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"filepath", "entity_type", "entity_id", "key_size", "as_json",
-                             "format", NULL};
-    PyObject *path = NULL;          /* filepath as bytes, from PyUnicode_FSConverter */
+    static char *kwlist[] = {"filepath", "entity_type", "entity_id", "key_size",
+                             "as_json",  "format",      NULL};
+    PyObject *path = NULL; /* filepath as bytes, from PyUnicode_FSConverter */
     PyObject *entity_type, *entity_id;
     int key_size = 8, as_json = 0, format = READER_AUTO;
     counts c;
@@ -525,9 +566,8 @@ get_counters(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
      * arguments (format, through a converter of ours). On failure the parser
      * has already set a precise TypeError: just return NULL. */
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&UO!|ip$O&:get_counters", kwlist,
-                                     PyUnicode_FSConverter, &path, &entity_type,
-                                     &PyLong_Type, &entity_id, &key_size, &as_json,
-                                     format_converter, &format))
+                                     PyUnicode_FSConverter, &path, &entity_type, &PyLong_Type,
+                                     &entity_id, &key_size, &as_json, format_converter, &format))
         return NULL;
 
     uint64_t id = PyLong_AsUnsignedLongLong(entity_id);
@@ -543,17 +583,16 @@ get_counters(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
     int status;
     /* Py_BEGIN_ALLOW_THREADS spelled out: the check needs the released thread state. */
     signal_check check = {PyEval_SaveThread(), {0, 0}};
-    status = count_file(PyBytes_AS_STRING(path), format, key_size, &c,
-                        stop_on_signal, &check, &err);
+    status =
+        count_file(PyBytes_AS_STRING(path), format, key_size, &c, stop_on_signal, &check, &err);
     PyEval_RestoreThread(check.thread);
     if (status < 0) {
-        if (err.kind != READER_STOPPED)     /* stopped: the handler's exception is set */
+        if (err.kind != READER_STOPPED) /* stopped: the handler's exception is set */
             set_exception(&err, path);
         goto done;
     }
 
-    result = as_json ? counts_as_json(entity_type, id, &c)
-                     : counts_as_dict(entity_type, id, &c);
+    result = as_json ? counts_as_json(entity_type, id, &c) : counts_as_dict(entity_type, id, &c);
 done:
     Py_DECREF(path);
     return result;
@@ -561,14 +600,14 @@ done:
 /* [end: get_counters] */
 
 PyDoc_STRVAR(detect_format_doc,
-"detect_format(filepath)\n"
-"--\n"
-"\n"
-"The format get_counters() would read the file as: FORMAT_PLAIN, FORMAT_GZIP\n"
-"or FORMAT_LZ4, from the file's first bytes. gzip or LZ4 only when the file\n"
-"starts with a complete, valid header of that format (magic number, flags,\n"
-"header checksum; a gzip header's optional fields must end in its first\n"
-"64 KiB); anything else is plain. Raises OSError if it cannot be opened.");
+             "detect_format(filepath)\n"
+             "--\n"
+             "\n"
+             "The format get_counters() would read the file as: FORMAT_PLAIN, FORMAT_GZIP\n"
+             "or FORMAT_LZ4, from the file's first bytes. gzip or LZ4 only when the file\n"
+             "starts with a complete, valid header of that format (magic number, flags,\n"
+             "header checksum; a gzip header's optional fields must end in its first\n"
+             "64 KiB); anything else is plain. Raises OSError if it cannot be opened.");
 
 static PyObject *
 detect_format(PyObject *Py_UNUSED(module), PyObject *arg)
@@ -598,15 +637,16 @@ static PyMethodDef counters_methods[] = {
     /* A METH_VARARGS | METH_KEYWORDS function takes (self, args, kwargs); the
      * table stores it as a two-argument PyCFunction, hence the cast (through
      * void(*)(void), which tells gcc's -Wcast-function-type it is meant). */
-    {"get_counters", (PyCFunction)(void (*)(void))get_counters,
-     METH_VARARGS | METH_KEYWORDS, get_counters_doc},
+    {"get_counters", (PyCFunction)(void (*)(void))get_counters, METH_VARARGS | METH_KEYWORDS,
+     get_counters_doc},
     {"detect_format", detect_format, METH_O, detect_format_doc},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 /* Runs when the module object exists (PEP 489 multi-phase init): add the
  * constants. PyModule_AddIntMacro(m, X) adds an attribute named "X". */
-static int counters_exec(PyObject *module)
+static int
+counters_exec(PyObject *module)
 {
     if (PyModule_AddIntMacro(module, FREQ_BUCKETS) < 0
         || PyModule_AddIntMacro(module, FORMAT_PLAIN) < 0
@@ -627,22 +667,22 @@ static PyModuleDef_Slot counters_slots[] = {
     /* ...and a free-threaded build need not re-enable the GIL for us. */
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
-PyDoc_STRVAR(counters_doc,
-"Count shows and clicks per id in plain, gzip or LZ4 record files.");
+PyDoc_STRVAR(counters_doc, "Count shows and clicks per id in plain, gzip or LZ4 record files.");
 
 static struct PyModuleDef counters_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "counters",
     .m_doc = counters_doc,
-    .m_size = 0,            /* no per-module state: nothing to keep between calls */
+    .m_size = 0, /* no per-module state: nothing to keep between calls */
     .m_methods = counters_methods,
     .m_slots = counters_slots,
 };
 
-PyMODINIT_FUNC PyInit_counters(void)
+PyMODINIT_FUNC
+PyInit_counters(void)
 {
     return PyModuleDef_Init(&counters_module);
 }

@@ -22,22 +22,22 @@ static const unsigned char LZ4_MAGIC[4] = {0x04, 0x22, 0x4d, 0x18};
 
 struct reader {
     enum reader_format format;
-    int detected;               /* the format was detected, not named by the caller */
-    int fd;                     /* owned by gz once gzdopen() succeeds */
+    int detected; /* the format was detected, not named by the caller */
+    int fd;       /* owned by gz once gzdopen() succeeds */
     /* The backend: read some bytes (0 = end of data, -1 = error). */
     ssize_t (*read_some)(reader *r, unsigned char *buf, size_t size, reader_error *err);
 
-    gzFile gz;                  /* FORMAT_GZIP */
+    gzFile gz; /* FORMAT_GZIP */
 
-    LZ4F_dctx *lz4;             /* FORMAT_LZ4 */
+    LZ4F_dctx *lz4; /* FORMAT_LZ4 */
     unsigned char *lz4_input;
     size_t lz4_input_len, lz4_input_pos;
-    size_t lz4_hint;            /* 0 when the decoder stands between frames */
+    size_t lz4_hint; /* 0 when the decoder stands between frames */
     int lz4_input_ended;
 };
 
-static void set_error(reader_error *err, enum reader_error_kind kind, int errnum,
-                      const char *fmt, ...)
+static void
+set_error(reader_error *err, enum reader_error_kind kind, int errnum, const char *fmt, ...)
 {
     va_list ap;
     err->kind = kind;
@@ -48,7 +48,8 @@ static void set_error(reader_error *err, enum reader_error_kind kind, int errnum
 }
 
 /* read(2), retried when a signal interrupts it. */
-static ssize_t read_fd(int fd, unsigned char *buf, size_t size, reader_error *err)
+static ssize_t
+read_fd(int fd, unsigned char *buf, size_t size, reader_error *err)
 {
     for (;;) {
         ssize_t n = read(fd, buf, size);
@@ -63,7 +64,8 @@ static ssize_t read_fd(int fd, unsigned char *buf, size_t size, reader_error *er
 
 /* ---- plain files ---- */
 
-static ssize_t plain_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
+static ssize_t
+plain_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
 {
     return read_fd(r->fd, buf, size, err);
 }
@@ -71,14 +73,16 @@ static ssize_t plain_read_some(reader *r, unsigned char *buf, size_t size, reade
 /* ---- gzip, through zlib's gz* functions (they also handle multi-member files) ---- */
 
 /* gzerror()'s text without the "<fd:N>: " it puts in front for a gzdopen()ed file. */
-static const char *gzip_message(gzFile gz, int *zerr)
+static const char *
+gzip_message(gzFile gz, int *zerr)
 {
     const char *msg = gzerror(gz, zerr);
     const char *rest = strstr(msg, ">: ");
     return strncmp(msg, "<fd:", 4) == 0 && rest != NULL ? rest + 3 : msg;
 }
 
-static ssize_t gzip_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
+static ssize_t
+gzip_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
 {
     unsigned chunk = size > (1u << 30) ? (1u << 30) : (unsigned)size;
     int n = gzread(r->gz, buf, chunk);
@@ -109,7 +113,8 @@ static ssize_t gzip_read_some(reader *r, unsigned char *buf, size_t size, reader
 
 /* ---- LZ4 frames, through lz4frame's streaming decoder ---- */
 
-static ssize_t lz4_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
+static ssize_t
+lz4_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
 {
     size_t produced = 0;
     while (produced < size) {
@@ -152,14 +157,15 @@ static ssize_t lz4_read_some(reader *r, unsigned char *buf, size_t size, reader_
  * magic number and method 8 (deflate), no reserved flag bit set, the optional
  * fields the flags announce all inside the n bytes (lengths checked against
  * what is there), and the header's CRC right when it has one. */
-static int gzip_header_complete(const unsigned char *p, size_t n)
+static int
+gzip_header_complete(const unsigned char *p, size_t n)
 {
     enum { FHCRC = 0x02, FEXTRA = 0x04, FNAME = 0x08, FCOMMENT = 0x10, RESERVED = 0xe0 };
     if (n < 10 || memcmp(p, GZIP_MAGIC, 3) != 0 || (p[3] & RESERVED))
         return 0;
     unsigned flags = p[3];
     size_t at = 10;
-    if (flags & FEXTRA) {       /* a 2-byte little-endian length, then that many bytes */
+    if (flags & FEXTRA) { /* a 2-byte little-endian length, then that many bytes */
         if (n - at < 2)
             return 0;
         size_t extra = p[at] | (size_t)p[at + 1] << 8;
@@ -168,7 +174,7 @@ static int gzip_header_complete(const unsigned char *p, size_t n)
             return 0;
         at += extra;
     }
-    for (unsigned flag = FNAME; flag <= FCOMMENT; flag <<= 1) {     /* NUL-terminated */
+    for (unsigned flag = FNAME; flag <= FCOMMENT; flag <<= 1) { /* NUL-terminated */
         if (flags & flag) {
             const unsigned char *end = memchr(p + at, 0, n - at);
             if (end == NULL)
@@ -176,7 +182,7 @@ static int gzip_header_complete(const unsigned char *p, size_t n)
             at = (size_t)(end - p) + 1;
         }
     }
-    if (flags & FHCRC) {        /* the low 16 bits of the CRC-32 of the header before it */
+    if (flags & FHCRC) { /* the low 16 bits of the CRC-32 of the header before it */
         if (n - at < 2)
             return 0;
         unsigned long crc = crc32(0L, p, (uInt)at) & 0xffff;
@@ -189,7 +195,8 @@ static int gzip_header_complete(const unsigned char *p, size_t n)
 /* 1 if p[0..n) starts with a complete LZ4 frame header: the magic number, a
  * descriptor lz4frame accepts (version, reserved bits, block size) and its
  * checksum byte right. `lz4` is a fresh context; it is left fresh. */
-static int lz4_header_complete(LZ4F_dctx *lz4, const unsigned char *p, size_t n)
+static int
+lz4_header_complete(LZ4F_dctx *lz4, const unsigned char *p, size_t n)
 {
     if (n < sizeof(LZ4_MAGIC) || memcmp(p, LZ4_MAGIC, sizeof(LZ4_MAGIC)) != 0)
         return 0;
@@ -202,7 +209,8 @@ static int lz4_header_complete(LZ4F_dctx *lz4, const unsigned char *p, size_t n)
 
 /* pread() up to `size` bytes from the start of the file, retried until the
  * file ends or the buffer is full. */
-static ssize_t read_start(int fd, unsigned char *buf, size_t size, reader_error *err)
+static ssize_t
+read_start(int fd, unsigned char *buf, size_t size, reader_error *err)
 {
     size_t got = 0;
     while (got < size) {
@@ -222,7 +230,8 @@ static ssize_t read_start(int fd, unsigned char *buf, size_t size, reader_error 
 
 /* ---- the interface ---- */
 
-reader *reader_open(const char *path, int format, reader_error *err)
+reader *
+reader_open(const char *path, int format, reader_error *err)
 {
     unsigned char *probe = NULL;
     reader *r = calloc(1, sizeof(*r));
@@ -259,13 +268,15 @@ reader *reader_open(const char *path, int format, reader_error *err)
             /* Named, gzip needs its magic number and method only: zlib checks the
              * rest of the header itself (a name of any length, say), but reads a
              * file without the magic number as it is, uncompressed. */
-            set_error(err, READER_BAD_DATA, 0, "not a gzip file: it does not start with "
+            set_error(err, READER_BAD_DATA, 0,
+                      "not a gzip file: it does not start with "
                       "1f 8b 08 (gzip's magic number and method), and format='gzip' was "
                       "given");
             goto fail;
         }
         else if (format == FORMAT_LZ4 && !is_lz4) {
-            set_error(err, READER_BAD_DATA, 0, "not an LZ4 file: it does not start with a "
+            set_error(err, READER_BAD_DATA, 0,
+                      "not an LZ4 file: it does not start with a "
                       "complete LZ4 frame header (04 22 4d 18 ...), and format='lz4' was "
                       "given");
             goto fail;
@@ -281,7 +292,7 @@ reader *reader_open(const char *path, int format, reader_error *err)
             set_error(err, READER_NO_MEMORY, 0, "out of memory");
             goto fail;
         }
-        r->fd = -1;             /* gzclose() closes it now */
+        r->fd = -1; /* gzclose() closes it now */
         gzbuffer(r->gz, 256 * 1024);
         r->read_some = gzip_read_some;
     }
@@ -303,7 +314,8 @@ fail:
     return NULL;
 }
 
-enum reader_format reader_format_of(const reader *r)
+enum reader_format
+reader_format_of(const reader *r)
 {
     return r->format;
 }
@@ -311,17 +323,19 @@ enum reader_format reader_format_of(const reader *r)
 /* A decoder refused a file whose format was detected, not named: say how it was
  * detected and how to read the file as plain records instead, since a plain
  * file may start with what looks like a compressed file's header. */
-static void explain_detection(const reader *r, reader_error *err)
+static void
+explain_detection(const reader *r, reader_error *err)
 {
     int gzip = r->format == FORMAT_GZIP;
     size_t used = strlen(err->message);
     snprintf(err->message + used, sizeof(err->message) - used,
              " (read as %s because the file starts with %s header, %s; if it holds "
-             "plain records, pass format='plain')", gzip ? "gzip" : "LZ4",
-             gzip ? "a gzip" : "an LZ4", gzip ? "1f 8b 08" : "04 22 4d 18");
+             "plain records, pass format='plain')",
+             gzip ? "gzip" : "LZ4", gzip ? "a gzip" : "an LZ4", gzip ? "1f 8b 08" : "04 22 4d 18");
 }
 
-ssize_t reader_read(reader *r, void *buf, size_t size, reader_error *err)
+ssize_t
+reader_read(reader *r, void *buf, size_t size, reader_error *err)
 {
     unsigned char *out = buf;
     size_t done = 0;
@@ -339,7 +353,8 @@ ssize_t reader_read(reader *r, void *buf, size_t size, reader_error *err)
     return (ssize_t)done;
 }
 
-void reader_close(reader *r)
+void
+reader_close(reader *r)
 {
     if (r == NULL)
         return;

@@ -25,10 +25,10 @@ enum reader_format {
 
 enum reader_error_kind {
     READER_OK = 0,
-    READER_OS_ERROR,     /* errnum holds errno: becomes OSError */
-    READER_BAD_DATA,     /* corrupt or truncated content: becomes ValueError */
-    READER_NO_MEMORY,    /* becomes MemoryError */
-    READER_STOPPED,      /* count_file's caller asked it to stop: its exception is set */
+    READER_OS_ERROR,  /* errnum holds errno: becomes OSError */
+    READER_BAD_DATA,  /* corrupt or truncated content: becomes ValueError */
+    READER_NO_MEMORY, /* becomes MemoryError */
+    READER_STOPPED,   /* count_file's caller asked it to stop: its exception is set */
 };
 
 typedef struct {

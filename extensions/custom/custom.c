@@ -11,16 +11,16 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>       /* T_LONG, T_OBJECT_EX, READONLY (Py_T_* from 3.12) */
+#include <structmember.h> /* T_LONG, T_OBJECT_EX, READONLY (Py_T_* from 3.12) */
 
 /* [region: object] */
 typedef struct {
     PyObject_HEAD
-    PyObject *name;             /* str, never empty: set through a checked setter */
-    PyObject *email;            /* str, through a checked setter */
-    long age;                   /* a plain member: Python checks it is an int */
-    PyObject *friends;          /* a list of anything: cycles can go through it */
-    PyObject *weakreflist;      /* for weakref.ref(person) */
+    PyObject *name;        /* str, never empty: set through a checked setter */
+    PyObject *email;       /* str, through a checked setter */
+    long age;              /* a plain member: Python checks it is an int */
+    PyObject *friends;     /* a list of anything: cycles can go through it */
+    PyObject *weakreflist; /* for weakref.ref(person) */
 } Person;
 /* [end: object] */
 
@@ -43,12 +43,12 @@ get_state_by_type(PyTypeObject *type)
 {
 #if PY_VERSION_HEX >= 0x030B0000
     PyObject *module = PyType_GetModuleByDef(type, &custom_module);
-#else   /* 3.10: walk the MRO to the type this module created */
+#else /* 3.10: walk the MRO to the type this module created */
     PyObject *module = NULL, *mro = type->tp_mro;
     for (Py_ssize_t i = 0; module == NULL && i < PyTuple_GET_SIZE(mro); i++) {
         PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
-        PyObject *owner = (base->tp_flags & Py_TPFLAGS_HEAPTYPE)
-                          ? ((PyHeapTypeObject *)base)->ht_module : NULL;
+        PyObject *owner =
+            (base->tp_flags & Py_TPFLAGS_HEAPTYPE) ? ((PyHeapTypeObject *)base)->ht_module : NULL;
         if (owner != NULL && PyModule_GetDef(owner) == &custom_module)
             module = owner;
     }
@@ -81,8 +81,7 @@ static int
 check_name(PyObject *value)
 {
     if (!PyUnicode_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "name must be a str, not %.100s",
-                     Py_TYPE(value)->tp_name);
+        PyErr_Format(PyExc_TypeError, "name must be a str, not %.100s", Py_TYPE(value)->tp_name);
         return -1;
     }
     if (PyUnicode_GET_LENGTH(value) == 0) {
@@ -99,8 +98,7 @@ person_init(PyObject *op, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"name", "age", "email", NULL};
     PyObject *name, *email = NULL;
     long age = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|lU:Person", kwlist,
-                                     &name, &age, &email))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|lU:Person", kwlist, &name, &age, &email))
         return -1;
     if (check_name(name) < 0)
         return -1;
@@ -122,7 +120,7 @@ static int
 person_traverse(PyObject *op, visitproc visit, void *arg)
 {
     Person *self = (Person *)op;
-    Py_VISIT(Py_TYPE(self));    /* a heap type: each instance owns a reference */
+    Py_VISIT(Py_TYPE(self)); /* a heap type: each instance owns a reference */
     Py_VISIT(self->friends);
     Py_VISIT(self->name);
     Py_VISIT(self->email);
@@ -143,13 +141,13 @@ person_dealloc(PyObject *op)
 {
     Person *self = (Person *)op;
     PyTypeObject *type = Py_TYPE(self);
-    PyObject_GC_UnTrack(self);          /* before anything can trigger a collection */
+    PyObject_GC_UnTrack(self); /* before anything can trigger a collection */
     if (self->weakreflist != NULL)
         PyObject_ClearWeakRefs((PyObject *)self);
     person_clear(op);
     Py_CLEAR(self->name);
     Py_CLEAR(self->email);
-    type->tp_free((PyObject *)self);    /* the memory goes back the way it came */
+    type->tp_free((PyObject *)self); /* the memory goes back the way it came */
     Py_DECREF(type);
 }
 
@@ -165,7 +163,7 @@ static int
 person_set_name(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
     Person *self = (Person *)op;
-    if (value == NULL) {                /* del person.name */
+    if (value == NULL) { /* del person.name */
         PyErr_SetString(PyExc_AttributeError, "cannot delete the name attribute");
         return -1;
     }
@@ -191,8 +189,7 @@ person_set_email(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
         return -1;
     }
     if (!PyUnicode_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "email must be a str, not %.100s",
-                     Py_TYPE(value)->tp_name);
+        PyErr_Format(PyExc_TypeError, "email must be a str, not %.100s", Py_TYPE(value)->tp_name);
         return -1;
     }
     Py_SETREF(self->email, Py_NewRef(value));
@@ -200,11 +197,9 @@ person_set_email(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 }
 
 static PyGetSetDef person_getset[] = {
-    {"name", person_get_name, person_set_name,
-     "The person's name: a non-empty str.", NULL},
-    {"email", person_get_email, person_set_email,
-     "The person's e-mail address: a str.", NULL},
-    {NULL, NULL, NULL, NULL, NULL}
+    {"name", person_get_name, person_set_name, "The person's name: a non-empty str.", NULL},
+    {"email", person_get_email, person_set_email, "The person's e-mail address: a str.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 /* age and friends: plain members, read and written by Python itself. A T_LONG
@@ -214,10 +209,9 @@ static PyGetSetDef person_getset[] = {
  * (before 3.12), while a C long's overflow raises OverflowError. */
 static PyMemberDef person_members[] = {
     {"age", T_LONG, offsetof(Person, age), 0, "Age in years (an int)."},
-    {"friends", T_OBJECT_EX, offsetof(Person, friends), READONLY,
-     "A list: add anything to it."},
+    {"friends", T_OBJECT_EX, offsetof(Person, friends), READONLY, "A list: add anything to it."},
     {"__weaklistoffset__", T_PYSSIZET, offsetof(Person, weakreflist), READONLY, NULL},
-    {NULL, 0, 0, 0, NULL}
+    {NULL, 0, 0, 0, NULL},
 };
 
 /* [region: methods] */
@@ -263,17 +257,17 @@ person_richcompare(PyObject *self, PyObject *other, int op)
 static PyMethodDef person_methods[] = {
     {"birthday", person_birthday, METH_NOARGS,
      "birthday()\n--\n\nAdd one year to age; return the new age."},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 /* [end: methods] */
 
 /* [region: type] */
 PyDoc_STRVAR(person_doc,
-"Person(name, age=0, email='')\n"
-"--\n"
-"\n"
-"A person: name (a non-empty str), age (an int), email (a str) and friends\n"
-"(a list). Persons compare by (name, age). Subclassable.");
+             "Person(name, age=0, email='')\n"
+             "--\n"
+             "\n"
+             "A person: name (a non-empty str), age (an int), email (a str) and friends\n"
+             "(a list). Persons compare by (name, age). Subclassable.");
 
 static PyType_Slot person_slots[] = {
     {Py_tp_doc, (void *)person_doc},
@@ -287,7 +281,8 @@ static PyType_Slot person_slots[] = {
     {Py_tp_methods, person_methods},
     {Py_tp_members, person_members},
     {Py_tp_getset, person_getset},
-    {0, NULL}
+    /* the end of the table */
+    {0, NULL},
 };
 
 static PyType_Spec person_spec = {
@@ -296,7 +291,8 @@ static PyType_Spec person_spec = {
     /* BASETYPE: Python classes may inherit from it (their own classes are
      * mutable as usual). HAVE_GC: it holds a list of arbitrary objects, so
      * reference cycles can pass through it. */
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .flags =
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = person_slots,
 };
 
@@ -345,11 +341,11 @@ static PyModuleDef_Slot custom_slots[] = {
      * their own: on a free-threaded build the GIL stays on for this module. */
     {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef custom_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "custom",
     .m_doc = "A new type done properly: custom.Person.",
     .m_size = sizeof(custom_state),

@@ -35,7 +35,7 @@ leaky_dealloc(PyObject *self)
 static PyType_Slot leaky_slots[] = {
     {Py_tp_dealloc, leaky_dealloc},
     {Py_tp_doc, "An object whose memory is never freed (tp_dealloc without tp_free)."},
-    {0, NULL}
+    {0, NULL},
 };
 
 static PyType_Spec leaky_spec = {
@@ -50,8 +50,7 @@ static PyType_Spec leaky_spec = {
  * PyType_Ready before its first use, which fills in tp_mro, tp_dict and the
  * inherited slots. Here nobody calls it. */
 static PyTypeObject UnreadyType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "type_mistakes.Unready",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "type_mistakes.Unready",
     .tp_basicsize = sizeof(PyObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
 };
@@ -70,7 +69,7 @@ list_without_gil(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored))
 {
     PyObject *list;
     Py_BEGIN_ALLOW_THREADS
-    list = PyList_New(0);       /* WRONG: a C-API call without the GIL */
+    list = PyList_New(0); /* WRONG: a C-API call without the GIL */
     Py_END_ALLOW_THREADS
     return list;
 }
@@ -80,7 +79,7 @@ static PyMethodDef methods[] = {
     {"unready", unready, METH_NOARGS, "An object whose type was never made ready."},
     {"list_without_gil", list_without_gil, METH_NOARGS,
      "Create a list with the GIL released (wrong)."},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 static int
@@ -96,18 +95,18 @@ type_mistakes_exec(PyObject *module)
 
 static PyModuleDef_Slot slots[] = {
     {Py_mod_exec, type_mistakes_exec},
-    /* Wrong code on purpose, a static type among it: one interpreter, with the GIL. */
+/* Wrong code on purpose, a static type among it: one interpreter, with the GIL. */
 #if PY_VERSION_HEX >= 0x030C0000
     {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
 #endif
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef type_mistakes_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "type_mistakes",
     .m_doc = "Classic mistakes with types and the GIL, on purpose (lessons 02 and 03).",
     .m_size = 0,

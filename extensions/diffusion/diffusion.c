@@ -5,19 +5,20 @@
 #include "diffusion.h"
 
 /* [region: evolve] */
-void evolve(int nx, int ny, const double *in, double *out, double D, double dt)
+void
+evolve(int nx, int ny, const double *in, double *out, double D, double dt)
 {
-    memcpy(out, in, (size_t)ny * sizeof *out);                          /* first row */
-    memcpy(out + (size_t)(nx - 1) * ny, in + (size_t)(nx - 1) * ny,     /* last row */
+    memcpy(out, in, (size_t)ny * sizeof *out);                      /* first row */
+    memcpy(out + (size_t)(nx - 1) * ny, in + (size_t)(nx - 1) * ny, /* last row */
            (size_t)ny * sizeof *out);
     for (int i = 1; i < nx - 1; i++) {
-        out[i * ny] = in[i * ny];                                       /* first column */
+        out[i * ny] = in[i * ny]; /* first column */
         for (int j = 1; j < ny - 1; j++) {
-            double laplacian = in[(i + 1) * ny + j] + in[(i - 1) * ny + j]
-                             + in[i * ny + j + 1] + in[i * ny + j - 1] - 4 * in[i * ny + j];
+            double laplacian = in[(i + 1) * ny + j] + in[(i - 1) * ny + j] + in[i * ny + j + 1]
+                               + in[i * ny + j - 1] - 4 * in[i * ny + j];
             out[i * ny + j] = in[i * ny + j] + D * dt * laplacian;
         }
-        out[i * ny + ny - 1] = in[i * ny + ny - 1];                     /* last column */
+        out[i * ny + ny - 1] = in[i * ny + ny - 1]; /* last column */
     }
 }
 /* [end: evolve] */
@@ -32,8 +33,8 @@ void evolve(int nx, int ny, const double *in, double *out, double D, double dt)
 #if defined(__x86_64__) && defined(__GNUC__)
 __attribute__((target_clones("avx2", "default")))
 #endif
-void evolve_fast(int nx, int ny, const double *restrict in, double *restrict out,
-                 double D, double dt)
+void
+evolve_fast(int nx, int ny, const double *restrict in, double *restrict out, double D, double dt)
 {
     const double rate = D * dt;
     memcpy(out, in, (size_t)ny * sizeof *out);
@@ -44,15 +45,15 @@ void evolve_fast(int nx, int ny, const double *restrict in, double *restrict out
         const double *restrict down = in + (size_t)(i + 1) * ny;
         double *restrict target = out + (size_t)i * ny;
         target[0] = row[0];
-        for (int j = 1; j < ny - 1; j++)    /* no aliasing, unit stride: SIMD */
+        for (int j = 1; j < ny - 1; j++) /* no aliasing, unit stride: SIMD */
             target[j] = row[j] + rate * (down[j] + up[j] + row[j + 1] + row[j - 1] - 4 * row[j]);
         target[ny - 1] = row[ny - 1];
     }
 }
 /* [end: fast] */
 
-void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, double dt,
-                  int steps)
+void
+evolve_steps(int nx, int ny, double *grid, double *scratch, double D, double dt, int steps)
 {
     double *from = grid, *to = scratch;
     for (int step = 0; step < steps; step++) {
@@ -61,11 +62,12 @@ void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, doubl
         from = to;
         to = swap;
     }
-    if (from != grid)           /* an odd number of steps: the result is in scratch */
+    if (from != grid) /* an odd number of steps: the result is in scratch */
         memcpy(grid, from, (size_t)nx * ny * sizeof *grid);
 }
 
-void copy_steps(int nx, int ny, double *grid, double *scratch, int steps)
+void
+copy_steps(int nx, int ny, double *grid, double *scratch, int steps)
 {
     double *from = grid, *to = scratch;
     for (int step = 0; step < steps; step++) {
@@ -79,13 +81,15 @@ void copy_steps(int nx, int ny, double *grid, double *scratch, int steps)
 }
 
 /* [region: points] */
-point midpoint(point a, point b)
+point
+midpoint(point a, point b)
 {
     point middle = {(a.x + b.x) / 2, (a.y + b.y) / 2};
     return middle;
 }
 
-double path_length(const point *points, int n)
+double
+path_length(const point *points, int n)
 {
     double length = 0;
     for (int i = 1; i < n; i++)
@@ -99,7 +103,8 @@ double path_length(const point *points, int n)
  * Signed overflow is undefined behaviour in C, so the sum is done in unsigned long,
  * which wraps around, and converted back (GCC defines that conversion as modulo 2**64).
  * callcost.c and callcost_cython.pyx add the same way. */
-long add(long a, long b)
+long
+add(long a, long b)
 {
     return (long)((unsigned long)a + (unsigned long)b);
 }

@@ -20,13 +20,12 @@ void evolve(int nx, int ny, const double *in, double *out, double D, double dt);
  * out never overlap), an inner loop over three row pointers found with size_t
  * offsets (no int index that -fwrapv could make wrap), D * dt computed once, and
  * on x86-64 a second copy compiled for AVX2, chosen at load time (diffusion.c). */
-void evolve_fast(int nx, int ny, const double *restrict in, double *restrict out,
-                 double D, double dt);
+void evolve_fast(int nx, int ny, const double *restrict in, double *restrict out, double D,
+                 double dt);
 
 /* `steps` steps in one call, alternating between grid and scratch; the result
  * ends in grid. One call instead of `steps` calls. */
-void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, double dt,
-                  int steps);
+void evolve_steps(int nx, int ny, double *grid, double *scratch, double D, double dt, int steps);
 
 /* A step's memory traffic without its arithmetic: memcpy the grid to scratch
  * and back, `steps` copies in all, in one call; the result ends in grid. A step

@@ -10,13 +10,13 @@
 
 /* [region: function] */
 PyDoc_STRVAR(collatz_steps_doc,
-"collatz_steps(n, max_steps=DEFAULT_MAX_STEPS)\n"
-"--\n"
-"\n"
-"Number of Collatz steps (n -> n/2 if n is even, else 3n+1) from n down to 1.\n"
-"\n"
-"Raises ValueError if n < 1 or max_steps < 0, or if 1 is not reached within\n"
-"max_steps steps, and OverflowError if the sequence leaves the 64-bit range.");
+             "collatz_steps(n, max_steps=DEFAULT_MAX_STEPS)\n"
+             "--\n"
+             "\n"
+             "Number of Collatz steps (n -> n/2 if n is even, else 3n+1) from n down to 1.\n"
+             "\n"
+             "Raises ValueError if n < 1 or max_steps < 0, or if 1 is not reached within\n"
+             "max_steps steps, and OverflowError if the sequence leaves the 64-bit range.");
 
 static PyObject *
 collatz_steps(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
@@ -26,8 +26,7 @@ collatz_steps(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
 
     /* "n|n": two Py_ssize_t, the second optional; the name after ':' goes into
      * error messages. A wrong type or a too-large int raises here. */
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n|n:collatz_steps", kwlist,
-                                     &n, &max_steps))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n|n:collatz_steps", kwlist, &n, &max_steps))
         return NULL;
     if (n < 1)
         return PyErr_Format(PyExc_ValueError, "n must be at least 1, not %zd", n);
@@ -40,8 +39,8 @@ collatz_steps(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
     Py_ssize_t steps = 0;
     while (value != 1) {
         if (steps == max_steps)
-            return PyErr_Format(PyExc_ValueError,
-                                "%zd needs more than max_steps=%zd steps", n, max_steps);
+            return PyErr_Format(PyExc_ValueError, "%zd needs more than max_steps=%zd steps", n,
+                                max_steps);
         if (value % 2 == 0) {
             value /= 2;
         }
@@ -60,13 +59,14 @@ collatz_steps(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
 
 /* [region: module] */
 static PyMethodDef first_methods[] = {
-    {"collatz_steps", (PyCFunction)(void (*)(void))collatz_steps,
-     METH_VARARGS | METH_KEYWORDS, collatz_steps_doc},
-    {NULL, NULL, 0, NULL}       /* the end of the table */
+    {"collatz_steps", (PyCFunction)(void (*)(void))collatz_steps, METH_VARARGS | METH_KEYWORDS,
+     collatz_steps_doc},
+    {NULL, NULL, 0, NULL}, /* the end of the table */
 };
 
 /* Py_mod_exec runs once the module object exists: fill it in here. */
-static int first_exec(PyObject *module)
+static int
+first_exec(PyObject *module)
 {
     return PyModule_AddIntMacro(module, DEFAULT_MAX_STEPS);
 }
@@ -79,11 +79,11 @@ static PyModuleDef_Slot first_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef first_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "first",
     .m_doc = "A first C extension module.",
     .m_size = 0,
@@ -93,7 +93,8 @@ static struct PyModuleDef first_module = {
 
 /* The one symbol Python looks for: PyInit_<module name>. With multi-phase
  * init (PEP 489) it only hands over the definition; Python creates the module. */
-PyMODINIT_FUNC PyInit_first(void)
+PyMODINIT_FUNC
+PyInit_first(void)
 {
     return PyModuleDef_Init(&first_module);
 }

@@ -6,7 +6,8 @@
 #include "julia_kernels.h"
 
 /* [region: scalar] */
-static int escape_count(int maxiter, double x, double y, double cx, double cy)
+static int
+escape_count(int maxiter, double x, double y, double cx, double cy)
 {
     int n = 0;
     while (n < maxiter && x * x + y * y < 4.0) {
@@ -19,7 +20,8 @@ static int escape_count(int maxiter, double x, double y, double cx, double cy)
     return n;
 }
 
-void julia_scalar(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n)
+void
+julia_scalar(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n)
 {
     for (ptrdiff_t i = 0; i < n; i++)
         out[i] = escape_count(maxiter, zs[2 * i], zs[2 * i + 1], cs[2 * i], cs[2 * i + 1]);
@@ -36,18 +38,20 @@ typedef double v4df __attribute__((vector_size(32)));
 typedef long long v4di __attribute__((vector_size(32)));
 
 /* Advance one group of 4 lanes by one iteration; returns whether a lane is still active. */
-static inline int step4(v4df *x, v4df *y, v4df cx, v4df cy, v4di *active, v4di *count)
+static inline int
+step4(v4df *x, v4df *y, v4df cx, v4df cy, v4di *active, v4di *count)
 {
     v4df xx = *x * *x, yy = *y * *y;
-    *active &= (xx + yy < 4.0);                 /* -1 where |z| < 2, else 0 */
-    *count -= *active;                          /* +1 in the active lanes */
+    *active &= (xx + yy < 4.0); /* -1 where |z| < 2, else 0 */
+    *count -= *active;          /* +1 in the active lanes */
     v4df xy = *x * *y + *y * *x;
     *x = (xx - yy) + cx;
     *y = xy + cy;
     return ((*active)[0] | (*active)[1] | (*active)[2] | (*active)[3]) != 0;
 }
 
-static inline void load4(const double *zs, const double *cs, v4df *x, v4df *y, v4df *cx, v4df *cy)
+static inline void
+load4(const double *zs, const double *cs, v4df *x, v4df *y, v4df *cx, v4df *cy)
 {
     for (int k = 0; k < 4; k++) {
         (*x)[k] = zs[2 * k];
@@ -59,10 +63,11 @@ static inline void load4(const double *zs, const double *cs, v4df *x, v4df *y, v
 
 /* Eight points per block, as two groups of four: the two groups' multiply-add
  * chains are independent, so the CPU overlaps them instead of waiting on one. */
-#if defined(__x86_64__)
+#  if defined(__x86_64__)
 __attribute__((target_clones("avx2", "default")))
-#endif
-void julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n)
+#  endif
+void
+julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n)
 {
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -82,12 +87,13 @@ void julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdi
             out[i + 4 + k] = (int)count_b[k];
         }
     }
-    julia_scalar(maxiter, zs + 2 * i, cs + 2 * i, out + i, n - i);  /* the last 0..7 points */
+    julia_scalar(maxiter, zs + 2 * i, cs + 2 * i, out + i, n - i); /* the last 0..7 points */
 }
 /* [end: simd] */
 #else
 /* Portable fallback: no vector extensions, the scalar loop. */
-void julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n)
+void
+julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n)
 {
     julia_scalar(maxiter, zs, cs, out, n);
 }

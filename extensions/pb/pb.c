@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "replace_file.h"      /* extensions/common: the rule for replacing a file */
+#include "replace_file.h" /* extensions/common: the rule for replacing a file */
 
 #include <zlib.h>
 
@@ -28,26 +28,28 @@
 #define MAGIC 0xFFFFFFFFu
 #define DEVICE_APPS_TYPE 1
 #define HEADER_SIZE 8
-#define MAX_MESSAGE_SIZE 0xFFFF         /* the header's length field is 16 bits */
-#define FLUSH_SIZE (256 * 1024)         /* hand packed records to zlib in blocks this big */
+#define MAX_MESSAGE_SIZE 0xFFFF /* the header's length field is 16 bits */
+#define FLUSH_SIZE (256 * 1024) /* hand packed records to zlib in blocks this big */
 #define DEFAULT_COMPRESSLEVEL 6
 
 /* ---- module state: the exception, the reader type, interned dict keys ---- */
 
 typedef struct {
-    PyObject *error;                    /* pb.Error */
-    PyTypeObject *reader_type;          /* the iterator returned by deviceapps_xread_pb */
+    PyObject *error;           /* pb.Error */
+    PyTypeObject *reader_type; /* the iterator returned by deviceapps_xread_pb */
     PyObject *key_device, *key_id, *key_type, *key_lat, *key_lon, *key_apps;
 } pb_state;
 
-static inline pb_state *get_state(PyObject *module)
+static inline pb_state *
+get_state(PyObject *module)
 {
     return (pb_state *)PyModule_GetState(module);
 }
 
 /* The state from the reader's type: made by PyType_FromModuleAndSpec, it knows
  * its module. (The reader type cannot be subclassed.) */
-static inline pb_state *get_state_by_type(PyTypeObject *type)
+static inline pb_state *
+get_state_by_type(PyTypeObject *type)
 {
     return (pb_state *)PyType_GetModuleState(type);
 }
@@ -59,7 +61,8 @@ typedef struct {
     size_t len, cap;
 } bytebuf;
 
-static int bytebuf_reserve(bytebuf *b, size_t extra)
+static int
+bytebuf_reserve(bytebuf *b, size_t extra)
 {
     if (b->len + extra <= b->cap)
         return 0;
@@ -77,24 +80,28 @@ static int bytebuf_reserve(bytebuf *b, size_t extra)
 }
 
 /* [region: le] */
-static void put_le16(unsigned char *p, uint16_t v)
+static void
+put_le16(unsigned char *p, uint16_t v)
 {
     p[0] = (unsigned char)v;
     p[1] = (unsigned char)(v >> 8);
 }
 
-static void put_le32(unsigned char *p, uint32_t v)
+static void
+put_le32(unsigned char *p, uint32_t v)
 {
     put_le16(p, (uint16_t)v);
     put_le16(p + 2, (uint16_t)(v >> 16));
 }
 
-static uint16_t get_le16(const unsigned char *p)
+static uint16_t
+get_le16(const unsigned char *p)
 {
     return (uint16_t)(p[0] | (p[1] << 8));
 }
 
-static uint32_t get_le32(const unsigned char *p)
+static uint32_t
+get_le32(const unsigned char *p)
 {
     return (uint32_t)get_le16(p) | ((uint32_t)get_le16(p + 2) << 16);
 }
@@ -108,8 +115,8 @@ static uint32_t get_le32(const unsigned char *p)
  * `value` of its own until the message is packed (see append_record). The reader
  * gives these fields back as str, so bytes must be UTF-8 too: bytes it could not
  * decode are refused here, not written into a file pb itself cannot read. */
-static int parse_bytes_field(PyObject *value, ProtobufCBinaryData *out, const char *name,
-                             Py_ssize_t index)
+static int
+parse_bytes_field(PyObject *value, ProtobufCBinaryData *out, const char *name, Py_ssize_t index)
 {
     const char *data;
     Py_ssize_t size;
@@ -123,18 +130,20 @@ static int parse_bytes_field(PyObject *value, ProtobufCBinaryData *out, const ch
         size = PyBytes_GET_SIZE(value);
         PyObject *text = PyUnicode_DecodeUTF8(data, size, "strict");
         if (text == NULL) {
-            if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {    /* else MemoryError */
+            if (PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) { /* else MemoryError */
                 PyErr_Clear();
-                PyErr_Format(PyExc_ValueError, "record %zd: device.%s is bytes that are not "
-                             "UTF-8, which the reader could not give back as str", index, name);
+                PyErr_Format(PyExc_ValueError,
+                             "record %zd: device.%s is bytes that are not "
+                             "UTF-8, which the reader could not give back as str",
+                             index, name);
             }
             return -1;
         }
         Py_DECREF(text);
     }
     else {
-        PyErr_Format(PyExc_TypeError, "record %zd: device.%s must be str or bytes, not %s",
-                     index, name, Py_TYPE(value)->tp_name);
+        PyErr_Format(PyExc_TypeError, "record %zd: device.%s must be str or bytes, not %s", index,
+                     name, Py_TYPE(value)->tp_name);
         return -1;
     }
     out->data = (uint8_t *)data;
@@ -143,11 +152,12 @@ static int parse_bytes_field(PyObject *value, ProtobufCBinaryData *out, const ch
 }
 
 /* lat and lon. An int subclass may define __float__: Python code runs here. */
-static int parse_double(PyObject *value, double *out, const char *name, Py_ssize_t index)
+static int
+parse_double(PyObject *value, double *out, const char *name, Py_ssize_t index)
 {
     if (!PyFloat_Check(value) && !PyLong_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "record %zd: %s must be int or float, not %s",
-                     index, name, Py_TYPE(value)->tp_name);
+        PyErr_Format(PyExc_TypeError, "record %zd: %s must be int or float, not %s", index, name,
+                     Py_TYPE(value)->tp_name);
         return -1;
     }
     *out = PyFloat_AsDouble(value);
@@ -158,21 +168,22 @@ static int parse_double(PyObject *value, double *out, const char *name, Py_ssize
 /* [region: apps] */
 /* apps: any sequence (or iterable) of ints in 0..2**32-1. Fills a PyMem_Malloc()ed
  * array the caller releases with PyMem_Free(). */
-static int parse_apps(PyObject *value, uint32_t **apps, size_t *n_apps, Py_ssize_t index)
+static int
+parse_apps(PyObject *value, uint32_t **apps, size_t *n_apps, Py_ssize_t index)
 {
     /* Only a value that is not iterable at all gets this message; str, bytes and
      * dict are iterable, but not of ints. */
     if (PyUnicode_Check(value) || PyBytes_Check(value) || PyDict_Check(value)
         || (Py_TYPE(value)->tp_iter == NULL && !PySequence_Check(value))) {
-        PyErr_Format(PyExc_TypeError, "record %zd: apps must be a sequence of ints, not %s",
-                     index, Py_TYPE(value)->tp_name);
+        PyErr_Format(PyExc_TypeError, "record %zd: apps must be a sequence of ints, not %s", index,
+                     Py_TYPE(value)->tp_name);
         return -1;
     }
     /* A list or a tuple as it is, anything else copied into a list. What the
      * caller's iterator raises (its own error, KeyboardInterrupt, MemoryError)
      * passes through unchanged. */
-    PyObject *seq = PyList_CheckExact(value) || PyTuple_CheckExact(value)
-                    ? Py_NewRef(value) : PySequence_List(value);
+    PyObject *seq = PyList_CheckExact(value) || PyTuple_CheckExact(value) ? Py_NewRef(value)
+                                                                          : PySequence_List(value);
     if (seq == NULL)
         return -1;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
@@ -183,10 +194,10 @@ static int parse_apps(PyObject *value, uint32_t **apps, size_t *n_apps, Py_ssize
         return -1;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *app = PySequence_Fast_GET_ITEM(seq, i);      /* borrowed: no Python code runs */
+        PyObject *app = PySequence_Fast_GET_ITEM(seq, i); /* borrowed: no Python code runs */
         if (!PyLong_Check(app)) {
-            PyErr_Format(PyExc_TypeError, "record %zd: apps[%zd] must be int, not %s",
-                         index, i, Py_TYPE(app)->tp_name);
+            PyErr_Format(PyExc_TypeError, "record %zd: apps[%zd] must be int, not %s", index, i,
+                         Py_TYPE(app)->tp_name);
             goto error;
         }
         int overflow;
@@ -194,9 +205,10 @@ static int parse_apps(PyObject *value, uint32_t **apps, size_t *n_apps, Py_ssize
         if (v == -1 && PyErr_Occurred())
             goto error;
         if (overflow != 0 || v < 0 || v > UINT32_MAX) {
-            Py_INCREF(app);     /* %R runs its __repr__, which may empty the list */
-            PyErr_Format(PyExc_ValueError, "record %zd: apps[%zd] = %R is out of range 0..4294967295",
-                         index, i, app);
+            Py_INCREF(app); /* %R runs its __repr__, which may empty the list */
+            PyErr_Format(PyExc_ValueError,
+                         "record %zd: apps[%zd] = %R is out of range 0..4294967295", index, i,
+                         app);
             Py_DECREF(app);
             goto error;
         }
@@ -218,7 +230,8 @@ error:
  * when absent), not a borrowed one: Python code runs while the record is read (a
  * key's __eq__ in a lookup, __float__, the apps iterator, the garbage collector)
  * and may remove the value from its dict, which would free it. */
-static int lookup(PyObject *dict, PyObject *key, PyObject **value)
+static int
+lookup(PyObject *dict, PyObject *key, PyObject **value)
 {
     *value = Py_XNewRef(PyDict_GetItemWithError(dict, key));
     if (*value != NULL)
@@ -227,8 +240,8 @@ static int lookup(PyObject *dict, PyObject *key, PyObject **value)
 }
 
 /* Append one record (header + packed message) for the dict `item` to `out`. */
-static int append_record(pb_state *st, PyObject *item, Py_ssize_t index, bytebuf *out,
-                         size_t *written)
+static int
+append_record(pb_state *st, PyObject *item, Py_ssize_t index, bytebuf *out, size_t *written)
 {
     DeviceApps msg = DEVICE_APPS__INIT;
     DeviceApps__Device device = DEVICE_APPS__DEVICE__INIT;
@@ -239,16 +252,16 @@ static int append_record(pb_state *st, PyObject *item, Py_ssize_t index, bytebuf
     int found, status = -1;
 
     if (!PyDict_Check(item)) {
-        PyErr_Format(PyExc_TypeError, "record %zd: expected a dict, not %s",
-                     index, Py_TYPE(item)->tp_name);
+        PyErr_Format(PyExc_TypeError, "record %zd: expected a dict, not %s", index,
+                     Py_TYPE(item)->tp_name);
         return -1;
     }
     if ((found = lookup(item, st->key_device, &device_dict)) < 0)
         goto done;
     if (found) {
         if (!PyDict_Check(device_dict)) {
-            PyErr_Format(PyExc_TypeError, "record %zd: device must be a dict, not %s",
-                         index, Py_TYPE(device_dict)->tp_name);
+            PyErr_Format(PyExc_TypeError, "record %zd: device must be a dict, not %s", index,
+                         Py_TYPE(device_dict)->tp_name);
             goto done;
         }
         if ((found = lookup(device_dict, st->key_id, &id)) < 0
@@ -281,7 +294,8 @@ static int append_record(pb_state *st, PyObject *item, Py_ssize_t index, bytebuf
     if (size > MAX_MESSAGE_SIZE) {
         PyErr_Format(PyExc_ValueError,
                      "record %zd: packed message is %zu bytes, more than the %d a record "
-                     "header's 16-bit length can hold", index, size, MAX_MESSAGE_SIZE);
+                     "header's 16-bit length can hold",
+                     index, size, MAX_MESSAGE_SIZE);
         goto done;
     }
     if (bytebuf_reserve(out, HEADER_SIZE + size) < 0)
@@ -308,7 +322,8 @@ done:
 
 /* [region: flush] */
 /* gzwrite the buffer with the GIL released. 0, or -1 with an exception set. */
-static int flush_buffer(gzFile gz, bytebuf *out, PyObject *path)
+static int
+flush_buffer(gzFile gz, bytebuf *out, PyObject *path)
 {
     int n = 0;
     if (out->len == 0)
@@ -331,34 +346,35 @@ static int flush_buffer(gzFile gz, bytebuf *out, PyObject *path)
 /* [end: flush] */
 
 PyDoc_STRVAR(xwrite_doc,
-"deviceapps_xwrite_pb(iterable, path, compresslevel=6)\n"
-"--\n"
-"\n"
-"Write the dicts of `iterable` to `path` as a gzip stream of DeviceApps records\n"
-"and return the number of uncompressed bytes written, headers included.\n"
-"\n"
-"Each dict may have the keys device (a dict with optional id and type, str or\n"
-"bytes), lat and lon (int or float) and apps (a sequence of ints in\n"
-"0..2**32-1). A field is written only when its key is present; other keys are\n"
-"ignored. The iterable is consumed lazily. compresslevel is gzip's, 0..9 (0\n"
-"stores the records uncompressed, still in gzip framing).\n"
-"\n"
-"The file appears only when everything was written: the records go to a\n"
-"temporary file next to `path`, renamed to `path` on success and removed on\n"
-"any error (an existing file at `path` is then left untouched). A new file\n"
-"gets the permissions open() would give it (0666 less the umask), a file\n"
-"replaced keeps its own, a symlink is written through (the file it names is\n"
-"replaced); a directory, FIFO, device or socket at `path` is refused with\n"
-"OSError before anything is written.\n"
-"Raises TypeError for a value of the wrong type (naming the field and the\n"
-"record's index), ValueError for an app out of range, bytes that are not\n"
-"UTF-8 in device.id or device.type, or a message too large for the 16-bit\n"
-"length, OSError when the file cannot be written.");
+             "deviceapps_xwrite_pb(iterable, path, compresslevel=6)\n"
+             "--\n"
+             "\n"
+             "Write the dicts of `iterable` to `path` as a gzip stream of DeviceApps records\n"
+             "and return the number of uncompressed bytes written, headers included.\n"
+             "\n"
+             "Each dict may have the keys device (a dict with optional id and type, str or\n"
+             "bytes), lat and lon (int or float) and apps (a sequence of ints in\n"
+             "0..2**32-1). A field is written only when its key is present; other keys are\n"
+             "ignored. The iterable is consumed lazily. compresslevel is gzip's, 0..9 (0\n"
+             "stores the records uncompressed, still in gzip framing).\n"
+             "\n"
+             "The file appears only when everything was written: the records go to a\n"
+             "temporary file next to `path`, renamed to `path` on success and removed on\n"
+             "any error (an existing file at `path` is then left untouched). A new file\n"
+             "gets the permissions open() would give it (0666 less the umask), a file\n"
+             "replaced keeps its own, a symlink is written through (the file it names is\n"
+             "replaced); a directory, FIFO, device or socket at `path` is refused with\n"
+             "OSError before anything is written.\n"
+             "Raises TypeError for a value of the wrong type (naming the field and the\n"
+             "record's index), ValueError for an app out of range, bytes that are not\n"
+             "UTF-8 in device.id or device.type, or a message too large for the 16-bit\n"
+             "length, OSError when the file cannot be written.");
 
 /* [region: write-open] */
 /* The OSError for a failed replace_open(): errno's, or the refusal of a path
  * that is not a regular file (IsADirectoryError for a directory). */
-static void raise_replace_error(const struct replace *r, int error, PyObject *path)
+static void
+raise_replace_error(const struct replace *r, int error, PyObject *path)
 {
     errno = error;
     if (r->refusal == NULL) {
@@ -386,8 +402,8 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
     bytebuf out = {0};
     size_t written = 0;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|i:deviceapps_xwrite_pb", kwlist,
-                                     &iterable, &path_arg, &level))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|i:deviceapps_xwrite_pb", kwlist, &iterable,
+                                     &path_arg, &level))
         return NULL;
     if (level < 0 || level > 9)
         return PyErr_Format(PyExc_ValueError, "compresslevel must be 0..9, not %d", level);
@@ -396,9 +412,9 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
      * names the file as os functions do (a str for a pathlib.Path). */
     if ((path_arg = PyOS_FSPath(path_arg)) == NULL)
         return NULL;
-    if (!PyUnicode_FSConverter(path_arg, &path))    /* file-system bytes */
+    if (!PyUnicode_FSConverter(path_arg, &path)) /* file-system bytes */
         goto error;
-    iterator = PyObject_GetIter(iterable);      /* TypeError if not iterable */
+    iterator = PyObject_GetIter(iterable); /* TypeError if not iterable */
     if (iterator == NULL)
         goto error;
 
@@ -417,7 +433,7 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
         PyErr_NoMemory();
         goto error;
     }
-    file.fd = -1;                               /* gzclose() closes it now */
+    file.fd = -1; /* gzclose() closes it now */
     /* [end: write-open] */
 
     /* [region: write-loop] */
@@ -434,7 +450,7 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
         if (index % 4096 == 0 && PyErr_CheckSignals() < 0)
             goto error;
     }
-    if (PyErr_Occurred())                       /* the iterator itself raised */
+    if (PyErr_Occurred()) /* the iterator itself raised */
         goto error;
     if (flush_buffer(gz, &out, path_arg) < 0)
         goto error;
@@ -446,12 +462,12 @@ deviceapps_xwrite_pb(PyObject *module, PyObject *args, PyObject *kwargs)
     errno = 0;
     close_status = gzclose(gz);
     if (close_status == Z_OK)
-        commit_status = replace_commit(&file);      /* rename() over the target */
+        commit_status = replace_commit(&file); /* rename() over the target */
     saved_errno = errno;
     Py_END_ALLOW_THREADS
     gz = NULL;
     if (close_status != Z_OK || commit_status != 0) {
-        errno = saved_errno != 0 ? saved_errno : EIO;  /* a zlib error sets no errno */
+        errno = saved_errno != 0 ? saved_errno : EIO; /* a zlib error sets no errno */
         PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_arg);
         goto error;
     }
@@ -462,7 +478,7 @@ error:
     if (gz != NULL)
         gzclose(gz);
 done:
-    replace_end(&file);                         /* on error: removes the temporary file */
+    replace_end(&file); /* on error: removes the temporary file */
     Py_XDECREF(item);
     Py_XDECREF(iterator);
     Py_XDECREF(path);
@@ -478,17 +494,18 @@ done:
 /* The iterator: one open gzip stream, read one record per __next__. */
 typedef struct {
     PyObject_HEAD
-    gzFile gz;                  /* NULL once exhausted, failed or closed */
-    PyObject *path;             /* for error messages */
-    uint64_t offset;            /* uncompressed byte offset of the next record */
+    gzFile gz;       /* NULL once exhausted, failed or closed */
+    PyObject *path;  /* for error messages */
+    uint64_t offset; /* uncompressed byte offset of the next record */
     unsigned char body[MAX_MESSAGE_SIZE];
-    int busy;                   /* a next() is running: another is refused */
+    int busy; /* a next() is running: another is refused */
 } ReaderObject;
 
 enum read_status { READ_OK, READ_END, READ_SHORT_HEADER, READ_SHORT_BODY, READ_ZLIB_ERROR };
 
 /* Read exactly `size` bytes; returns how many were read, or -1 on a zlib error. */
-static long read_exact(gzFile gz, unsigned char *buf, unsigned size)
+static long
+read_exact(gzFile gz, unsigned char *buf, unsigned size)
 {
     unsigned done = 0;
     while (done < size) {
@@ -507,8 +524,8 @@ static long read_exact(gzFile gz, unsigned char *buf, unsigned size)
 }
 
 /* Read one record's header and body. Runs without the GIL: no Python here. */
-static enum read_status read_record(ReaderObject *self, unsigned char header[HEADER_SIZE],
-                                    long *got)
+static enum read_status
+read_record(ReaderObject *self, unsigned char header[HEADER_SIZE], long *got)
 {
     *got = read_exact(self->gz, header, HEADER_SIZE);
     if (*got < 0)
@@ -518,7 +535,7 @@ static enum read_status read_record(ReaderObject *self, unsigned char header[HEA
     if (*got < HEADER_SIZE)
         return READ_SHORT_HEADER;
     if (get_le32(header) != MAGIC)
-        return READ_OK;                 /* the caller reports the bad magic */
+        return READ_OK; /* the caller reports the bad magic */
     uint16_t length = get_le16(header + 6);
     *got = read_exact(self->gz, self->body, length);
     if (*got < 0)
@@ -528,10 +545,12 @@ static enum read_status read_record(ReaderObject *self, unsigned char header[HEA
 /* [end: read-record] */
 
 /* [region: to-dict] */
-static PyObject *decode_text(pb_state *st, ProtobufCBinaryData *data, const char *name,
-                             PyObject *path, uint64_t offset)
+static PyObject *
+decode_text(pb_state *st, ProtobufCBinaryData *data, const char *name, PyObject *path,
+            uint64_t offset)
 {
-    PyObject *text = PyUnicode_DecodeUTF8((const char *)data->data, (Py_ssize_t)data->len, "strict");
+    PyObject *text =
+        PyUnicode_DecodeUTF8((const char *)data->data, (Py_ssize_t)data->len, "strict");
     if (text == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
         PyErr_Clear();
         PyErr_Format(st->error, "%R: device.%s is not UTF-8 in the record at byte offset %llu",
@@ -540,17 +559,19 @@ static PyObject *decode_text(pb_state *st, ProtobufCBinaryData *data, const char
     return text;
 }
 
-static int set_new(PyObject *dict, PyObject *key, PyObject *value)
+static int
+set_new(PyObject *dict, PyObject *key, PyObject *value)
 {
     if (value == NULL)
         return -1;
     int rc = PyDict_SetItem(dict, key, value);
-    Py_DECREF(value);           /* PyDict_SetItem took its own reference */
+    Py_DECREF(value); /* PyDict_SetItem took its own reference */
     return rc;
 }
 
 /* The dict for one unpacked message. */
-static PyObject *message_to_dict(pb_state *st, DeviceApps *msg, PyObject *path, uint64_t offset)
+static PyObject *
+message_to_dict(pb_state *st, DeviceApps *msg, PyObject *path, uint64_t offset)
 {
     PyObject *dict = PyDict_New(), *apps = NULL;
     if (dict == NULL)
@@ -559,9 +580,13 @@ static PyObject *message_to_dict(pb_state *st, DeviceApps *msg, PyObject *path, 
         PyObject *device = PyDict_New();
         if (device == NULL
             || (msg->device->has_id
-                && set_new(device, st->key_id, decode_text(st, &msg->device->id, "id", path, offset)) < 0)
+                && set_new(device, st->key_id,
+                           decode_text(st, &msg->device->id, "id", path, offset))
+                       < 0)
             || (msg->device->has_type
-                && set_new(device, st->key_type, decode_text(st, &msg->device->type, "type", path, offset)) < 0)
+                && set_new(device, st->key_type,
+                           decode_text(st, &msg->device->type, "type", path, offset))
+                       < 0)
             || set_new(dict, st->key_device, Py_XNewRef(device)) < 0) {
             Py_XDECREF(device);
             goto error;
@@ -578,10 +603,10 @@ static PyObject *message_to_dict(pb_state *st, DeviceApps *msg, PyObject *path, 
         PyObject *app = PyLong_FromUnsignedLong(msg->apps[i]);
         if (app == NULL)
             goto error;
-        PyList_SET_ITEM(apps, (Py_ssize_t)i, app);     /* steals the reference */
+        PyList_SET_ITEM(apps, (Py_ssize_t)i, app); /* steals the reference */
     }
     if (set_new(dict, st->key_apps, apps) < 0) {
-        apps = NULL;                                    /* set_new released it */
+        apps = NULL; /* set_new released it */
         goto error;
     }
     return dict;
@@ -593,7 +618,8 @@ error:
 /* [end: to-dict] */
 
 /* [region: next] */
-static void reader_close_stream(ReaderObject *self)
+static void
+reader_close_stream(ReaderObject *self)
 {
     if (self->gz != NULL) {
         gzclose(self->gz);
@@ -607,30 +633,33 @@ static PyObject *read_next_record(ReaderObject *self);
  * dict allocates, an allocation may run the garbage collector, and the code it
  * runs (a __del__, gc.callbacks) may call next() again, or let another thread
  * do so. A second call is refused, as a generator refuses one. */
-static PyObject *reader_next(PyObject *op)
+static PyObject *
+reader_next(PyObject *op)
 {
     ReaderObject *self = (ReaderObject *)op;
     if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "this reader is already running (in another thread, "
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this reader is already running (in another thread, "
                         "or next() was called again by code that ran during next())");
         return NULL;
     }
     self->busy = 1;
-    Py_INCREF(self);                    /* whatever that code drops, the buffers stay ours */
+    Py_INCREF(self); /* whatever that code drops, the buffers stay ours */
     PyObject *record = read_next_record(self);
     self->busy = 0;
     Py_DECREF(self);
     return record;
 }
 
-static PyObject *read_next_record(ReaderObject *self)
+static PyObject *
+read_next_record(ReaderObject *self)
 {
     pb_state *st = get_state_by_type(Py_TYPE(self));
     unsigned char header[HEADER_SIZE];
 
     for (;;) {
         if (self->gz == NULL)
-            return NULL;                /* exhausted: StopIteration */
+            return NULL; /* exhausted: StopIteration */
         long got;
         enum read_status status;
         Py_BEGIN_ALLOW_THREADS
@@ -646,26 +675,31 @@ static PyObject *read_next_record(ReaderObject *self)
             goto fail;
         }
         switch (status) {
-        case READ_END:
-            reader_close_stream(self);
-            return NULL;
-        case READ_ZLIB_ERROR: {
-            int zerr;
-            const char *msg = gzerror(self->gz, &zerr);
-            PyErr_Format(st->error, "%R: corrupt gzip stream in the record at byte offset %llu: %s",
-                         self->path, offset, msg);
-            goto fail;
-        }
-        case READ_SHORT_HEADER:
-            PyErr_Format(st->error, "%R: truncated record header at byte offset %llu "
-                         "(%ld of %d bytes)", self->path, offset, got, HEADER_SIZE);
-            goto fail;
-        case READ_SHORT_BODY:
-            PyErr_Format(st->error, "%R: truncated record at byte offset %llu "
-                         "(%ld of %u message bytes)", self->path, offset, got, get_le16(header + 6));
-            goto fail;
-        case READ_OK:
-            break;
+            case READ_END:
+                reader_close_stream(self);
+                return NULL;
+            case READ_ZLIB_ERROR: {
+                int zerr;
+                const char *msg = gzerror(self->gz, &zerr);
+                PyErr_Format(st->error,
+                             "%R: corrupt gzip stream in the record at byte offset %llu: %s",
+                             self->path, offset, msg);
+                goto fail;
+            }
+            case READ_SHORT_HEADER:
+                PyErr_Format(st->error,
+                             "%R: truncated record header at byte offset %llu "
+                             "(%ld of %d bytes)",
+                             self->path, offset, got, HEADER_SIZE);
+                goto fail;
+            case READ_SHORT_BODY:
+                PyErr_Format(st->error,
+                             "%R: truncated record at byte offset %llu "
+                             "(%ld of %u message bytes)",
+                             self->path, offset, got, get_le16(header + 6));
+                goto fail;
+            case READ_OK:
+                break;
         }
         uint32_t magic = get_le32(header);
         if (magic != MAGIC) {
@@ -676,7 +710,7 @@ static PyObject *read_next_record(ReaderObject *self)
         uint16_t type = get_le16(header + 4), length = get_le16(header + 6);
         self->offset += HEADER_SIZE + length;
         if (type != DEVICE_APPS_TYPE)
-            continue;                   /* another kind of record: skipped, body included */
+            continue; /* another kind of record: skipped, body included */
 
         DeviceApps *msg = device_apps__unpack(NULL, length, self->body);
         if (msg == NULL) {
@@ -689,27 +723,30 @@ static PyObject *read_next_record(ReaderObject *self)
         return dict;
     }
 fail:
-    reader_close_stream(self);          /* after an error the iterator is finished */
+    reader_close_stream(self); /* after an error the iterator is finished */
     return NULL;
 }
 /* [end: next] */
 
 /* [region: reader-type] */
-static int reader_traverse(PyObject *op, visitproc visit, void *arg)
+static int
+reader_traverse(PyObject *op, visitproc visit, void *arg)
 {
     ReaderObject *self = (ReaderObject *)op;
-    Py_VISIT(Py_TYPE(self));            /* a heap type's instances own a reference to it */
+    Py_VISIT(Py_TYPE(self)); /* a heap type's instances own a reference to it */
     Py_VISIT(self->path);
     return 0;
 }
 
-static int reader_clear(PyObject *op)
+static int
+reader_clear(PyObject *op)
 {
     Py_CLEAR(((ReaderObject *)op)->path);
     return 0;
 }
 
-static void reader_dealloc(PyObject *op)
+static void
+reader_dealloc(PyObject *op)
 {
     PyTypeObject *tp = Py_TYPE(op);
     PyObject_GC_UnTrack(op);
@@ -738,23 +775,24 @@ static PyType_Spec reader_spec = {
 /* [end: reader-type] */
 
 PyDoc_STRVAR(xread_doc,
-"deviceapps_xread_pb(path)\n"
-"--\n"
-"\n"
-"Return an iterator over the records of a file written by deviceapps_xwrite_pb.\n"
-"\n"
-"Records are read one at a time (constant memory). Each is a dict with apps\n"
-"(a list) and, when present in the record, device (a dict with id and type as\n"
-"str), lat and lon. Records of another type than DEVICE_APPS_TYPE are skipped.\n"
-"Raises OSError at once if the file cannot be opened; while iterating, a bad\n"
-"magic, a truncated header or message, an unparsable message or a corrupt gzip\n"
-"stream raise pb.Error with the record's uncompressed byte offset.");
+             "deviceapps_xread_pb(path)\n"
+             "--\n"
+             "\n"
+             "Return an iterator over the records of a file written by deviceapps_xwrite_pb.\n"
+             "\n"
+             "Records are read one at a time (constant memory). Each is a dict with apps\n"
+             "(a list) and, when present in the record, device (a dict with id and type as\n"
+             "str), lat and lon. Records of another type than DEVICE_APPS_TYPE are skipped.\n"
+             "Raises OSError at once if the file cannot be opened; while iterating, a bad\n"
+             "magic, a truncated header or message, an unparsable message or a corrupt gzip\n"
+             "stream raise pb.Error with the record's uncompressed byte offset.");
 
 /* [region: xread] */
-static PyObject *deviceapps_xread_pb(PyObject *module, PyObject *arg)
+static PyObject *
+deviceapps_xread_pb(PyObject *module, PyObject *arg)
 {
     pb_state *st = get_state(module);
-    PyObject *path = NULL, *filename = PyOS_FSPath(arg);   /* what an OSError names */
+    PyObject *path = NULL, *filename = PyOS_FSPath(arg); /* what an OSError names */
     gzFile gz = NULL;
     int fd;
     if (filename == NULL || !PyUnicode_FSConverter(filename, &path)) {
@@ -805,11 +843,12 @@ static PyMethodDef pb_methods[] = {
     {"deviceapps_xwrite_pb", (PyCFunction)(void (*)(void))deviceapps_xwrite_pb,
      METH_VARARGS | METH_KEYWORDS, xwrite_doc},
     {"deviceapps_xread_pb", deviceapps_xread_pb, METH_O, xread_doc},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 /* [region: exec] */
-static int pb_exec(PyObject *module)
+static int
+pb_exec(PyObject *module)
 {
     pb_state *st = get_state(module);
     st->error = PyErr_NewExceptionWithDoc(
@@ -830,15 +869,15 @@ static int pb_exec(PyObject *module)
     PyObject *magic = PyLong_FromUnsignedLong(MAGIC);
     int rc = magic == NULL ? -1 : PyModule_AddObjectRef(module, "MAGIC", magic);
     Py_XDECREF(magic);
-    if (rc < 0
-        || PyModule_AddIntMacro(module, DEVICE_APPS_TYPE) < 0
+    if (rc < 0 || PyModule_AddIntMacro(module, DEVICE_APPS_TYPE) < 0
         || PyModule_AddIntMacro(module, HEADER_SIZE) < 0)
         return -1;
     return 0;
 }
 /* [end: exec] */
 
-static int pb_traverse(PyObject *module, visitproc visit, void *arg)
+static int
+pb_traverse(PyObject *module, visitproc visit, void *arg)
 {
     pb_state *st = get_state(module);
     Py_VISIT(st->error);
@@ -846,7 +885,8 @@ static int pb_traverse(PyObject *module, visitproc visit, void *arg)
     return 0;
 }
 
-static int pb_clear(PyObject *module)
+static int
+pb_clear(PyObject *module)
 {
     pb_state *st = get_state(module);
     Py_CLEAR(st->error);
@@ -860,7 +900,8 @@ static int pb_clear(PyObject *module)
     return 0;
 }
 
-static void pb_free(void *module)
+static void
+pb_free(void *module)
 {
     pb_clear((PyObject *)module);
 }
@@ -874,11 +915,11 @@ static PyModuleDef_Slot pb_slots[] = {
     /* The reader's busy flag and buffers are guarded by the GIL: on a free-threaded build the GIL stays on for this module. */
     {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef pb_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "pb",
     .m_doc = "Write and read gzip streams of DeviceApps protobuf records.",
     .m_size = sizeof(pb_state),
@@ -889,7 +930,8 @@ static struct PyModuleDef pb_module = {
     .m_free = pb_free,
 };
 
-PyMODINIT_FUNC PyInit_pb(void)
+PyMODINIT_FUNC
+PyInit_pb(void)
 {
     return PyModuleDef_Init(&pb_module);
 }

@@ -15,12 +15,12 @@ typedef struct {
 
 static PyType_Slot person_slots[] = {
     {Py_tp_doc, (void *)"A person, with nothing to say yet."},
-    {0, NULL}
+    {0, NULL},
 };
 
 static PyType_Spec person_spec = {
-    .name = "person1_bare.Person",      /* module.Name: Python reads __module__ from it */
-    .basicsize = sizeof(Person),        /* how many bytes an instance takes */
+    .name = "person1_bare.Person", /* module.Name: Python reads __module__ from it */
+    .basicsize = sizeof(Person),   /* how many bytes an instance takes */
     /* IMMUTABLETYPE: Person.x = 1 is refused, as for a built-in type. */
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = person_slots,
@@ -34,7 +34,7 @@ person1_exec(PyObject *module)
     if (type == NULL)
         return -1;
     int result = PyModule_AddType(module, (PyTypeObject *)type);
-    Py_DECREF(type);            /* the module holds its own reference now */
+    Py_DECREF(type); /* the module holds its own reference now */
     return result;
 }
 
@@ -46,11 +46,11 @@ static PyModuleDef_Slot person1_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef person1_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "person1_bare",
     .m_doc = "Step 1: a bare type.",
     .m_size = 0,

@@ -6,12 +6,12 @@
  * them, and a dealloc that releases the one object the struct owns. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <stddef.h>             /* offsetof */
-#include <structmember.h>       /* T_OBJECT_EX, T_LONG (Py_T_OBJECT_EX, Py_T_LONG from 3.12) */
+#include <stddef.h>       /* offsetof */
+#include <structmember.h> /* T_OBJECT_EX, T_LONG (Py_T_OBJECT_EX, Py_T_LONG from 3.12) */
 
 typedef struct {
     PyObject_HEAD
-    PyObject *name;             /* owned; NULL until __init__ sets it */
+    PyObject *name; /* owned; NULL until __init__ sets it */
     long age;
 } Person;
 
@@ -37,23 +37,23 @@ person_dealloc(PyObject *op)
     PyTypeObject *type = Py_TYPE(op);
     Py_XDECREF(self->name);
     type->tp_free(op);
-    Py_DECREF(type);            /* an instance of a heap type holds a reference to it */
+    Py_DECREF(type); /* an instance of a heap type holds a reference to it */
 }
 
 /* T_OBJECT_EX: reading a NULL field raises AttributeError (T_OBJECT would give None). */
 static PyMemberDef person_members[] = {
     {"name", T_OBJECT_EX, offsetof(Person, name), 0, "The person's name."},
     {"age", T_LONG, offsetof(Person, age), 0, "Age in years."},
-    {NULL, 0, 0, 0, NULL}
+    {NULL, 0, 0, 0, NULL},
 };
 
 static PyType_Slot person_slots[] = {
     {Py_tp_doc, (void *)"Person(name, age=0)"},
-    {Py_tp_new, PyType_GenericNew},     /* zero-filled memory: name NULL, age 0 */
+    {Py_tp_new, PyType_GenericNew}, /* zero-filled memory: name NULL, age 0 */
     {Py_tp_init, person_init},
     {Py_tp_dealloc, person_dealloc},
     {Py_tp_members, person_members},
-    {0, NULL}
+    {0, NULL},
 };
 
 static PyType_Spec person_spec = {
@@ -82,11 +82,11 @@ static PyModuleDef_Slot person2_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef person2_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "person2_members",
     .m_doc = "Step 2: fields, members and __init__.",
     .m_size = 0,

@@ -12,7 +12,7 @@
 
 typedef struct {
     PyObject_HEAD
-    PyObject *name;             /* owned; a non-empty str from tp_new on */
+    PyObject *name; /* owned; a non-empty str from tp_new on */
     long age;
 } Person;
 
@@ -76,7 +76,7 @@ person_get_name(PyObject *op, void *Py_UNUSED(closure))
 static int
 person_set_name(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
 {
-    if (value == NULL) {                /* del person.name */
+    if (value == NULL) { /* del person.name */
         PyErr_SetString(PyExc_AttributeError, "cannot delete the name attribute");
         return -1;
     }
@@ -90,19 +90,19 @@ static void
 person_dealloc(PyObject *op)
 {
     PyTypeObject *type = Py_TYPE(op);
-    Py_XDECREF(((Person *)op)->name);   /* NULL only if tp_new failed half-way */
+    Py_XDECREF(((Person *)op)->name); /* NULL only if tp_new failed half-way */
     type->tp_free(op);
     Py_DECREF(type);
 }
 
 static PyGetSetDef person_getset[] = {
     {"name", person_get_name, person_set_name, "The person's name: a non-empty str.", NULL},
-    {NULL, NULL, NULL, NULL, NULL}
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyMemberDef person_members[] = {
     {"age", T_LONG, offsetof(Person, age), 0, "Age in years."},
-    {NULL, 0, 0, 0, NULL}
+    {NULL, 0, 0, 0, NULL},
 };
 
 static PyType_Slot person_slots[] = {
@@ -112,7 +112,7 @@ static PyType_Slot person_slots[] = {
     {Py_tp_dealloc, person_dealloc},
     {Py_tp_getset, person_getset},
     {Py_tp_members, person_members},
-    {0, NULL}
+    {0, NULL},
 };
 
 static PyType_Spec person_spec = {
@@ -141,11 +141,11 @@ static PyModuleDef_Slot person3_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef person3_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "person3_checked",
     .m_doc = "Step 3: a getset that checks, and tp_new.",
     .m_size = 0,

@@ -13,15 +13,15 @@
 
 typedef struct {
     PyObject_HEAD
-    PyObject *name;             /* owned; a non-empty str */
+    PyObject *name; /* owned; a non-empty str */
     long age;
-    PyObject *friends;          /* owned; a list of anything, maybe of us */
+    PyObject *friends; /* owned; a list of anything, maybe of us */
 } Person;
 
 static PyObject *
 person_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwargs))
 {
-    Person *self = (Person *)type->tp_alloc(type, 0);   /* a GC type: tracked from here */
+    Person *self = (Person *)type->tp_alloc(type, 0); /* a GC type: tracked from here */
     if (self == NULL)
         return NULL;
     self->name = PyUnicode_FromString("nobody");
@@ -91,7 +91,7 @@ static int
 person_traverse(PyObject *op, visitproc visit, void *arg)
 {
     Person *self = (Person *)op;
-    Py_VISIT(Py_TYPE(op));      /* a heap type's instance holds its type */
+    Py_VISIT(Py_TYPE(op)); /* a heap type's instance holds its type */
     Py_VISIT(self->friends);
     Py_VISIT(self->name);
     return 0;
@@ -111,7 +111,7 @@ static void
 person_dealloc(PyObject *op)
 {
     PyTypeObject *type = Py_TYPE(op);
-    PyObject_GC_UnTrack(op);    /* first: nothing below may find a half-freed object */
+    PyObject_GC_UnTrack(op); /* first: nothing below may find a half-freed object */
     person_clear(op);
     Py_CLEAR(((Person *)op)->name);
     type->tp_free(op);
@@ -120,13 +120,13 @@ person_dealloc(PyObject *op)
 
 static PyGetSetDef person_getset[] = {
     {"name", person_get_name, person_set_name, "The person's name: a non-empty str.", NULL},
-    {NULL, NULL, NULL, NULL, NULL}
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyMemberDef person_members[] = {
     {"age", T_LONG, offsetof(Person, age), 0, "Age in years."},
     {"friends", T_OBJECT_EX, offsetof(Person, friends), READONLY, "A list: add anything to it."},
-    {NULL, 0, 0, 0, NULL}
+    {NULL, 0, 0, 0, NULL},
 };
 
 static PyType_Slot person_slots[] = {
@@ -138,7 +138,7 @@ static PyType_Slot person_slots[] = {
     {Py_tp_clear, person_clear},
     {Py_tp_getset, person_getset},
     {Py_tp_members, person_members},
-    {0, NULL}
+    {0, NULL},
 };
 
 static PyType_Spec person_spec = {
@@ -167,11 +167,11 @@ static PyModuleDef_Slot person4_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef person4_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "person4_gc",
     .m_doc = "Step 4: garbage collector support.",
     .m_size = 0,

@@ -11,11 +11,13 @@
 #include <s2/s2latlng.h>
 #include <s2/s2loop.h>
 
-int main() {
+int
+main()
+{
     std::vector<S2Point> bow_tie;
     for (auto [lat, lng] : {std::pair{0.0, 0.0}, {2.0, 2.0}, {0.0, 2.0}, {2.0, 0.0}})
         bow_tie.push_back(S2LatLng::FromDegrees(lat, lng).ToPoint());
-    S2Loop loop(bow_tie);   // default: S2Debug::ALLOW
-    std::printf("built a loop of %d vertices\n", loop.num_vertices());   // never reached
+    S2Loop loop(bow_tie);                                               // default: S2Debug::ALLOW
+    std::printf("built a loop of %d vertices\n", loop.num_vertices());  // never reached
     return 0;
 }

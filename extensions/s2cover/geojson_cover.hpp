@@ -20,25 +20,30 @@ namespace geojson_cover {
 // The file could not be read. errno_value is the errno of the failed call, so a
 // binding can raise the matching OSError subclass (FileNotFoundError, ...).
 class FileError : public std::runtime_error {
-public:
-    FileError(const std::string& path, int errno_value);
-    int errno_value() const { return errno_value_; }
-private:
+  public:
+    FileError(const std::string &path, int errno_value);
+    int
+    errno_value() const
+    {
+        return errno_value_;
+    }
+
+  private:
     int errno_value_;
 };
 
 // The input was read but is wrong: not JSON, not GeoJSON, an invalid polygon,
 // or a covering parameter out of range. The message says what and where.
 class InvalidInput : public std::invalid_argument {
-public:
+  public:
     using std::invalid_argument::invalid_argument;
 };
 
 // The caller asked to stop: the stop check given to cover_file returned true
 // (the bindings' check runs Python's signal handlers, so this is Ctrl-C).
 class Interrupted : public std::runtime_error {
-public:
-    Interrupted() : std::runtime_error("interrupted") {}
+  public:
+    Interrupted() : std::runtime_error("interrupted"){},
 };
 
 // Limits on what a document and a covering may cost, checked before the work
@@ -68,13 +73,13 @@ struct CellInfo {
     std::string token;
     int level;
     int face;
-    double vertex_lat[4];   // degrees, the cell's corners counter-clockwise
+    double vertex_lat[4];  // degrees, the cell's corners counter-clockwise
     double vertex_lng[4];
 };
 
 // Throws InvalidInput unless 1 <= max_cells <= max_cells_limit(level_mod),
 // 0 <= min_level <= max_level <= 30 and level_mod is 1, 2 or 3.
-void check_options(const CoverOptions& options);
+void check_options(const CoverOptions &options);
 
 // Asked about every 50 ms during a long call, from the calling thread: true
 // stops the call with Interrupted (or with what the check threw). Empty: never.
@@ -85,13 +90,13 @@ using StopCheck = std::function<bool()>;
 // Reads the GeoJSON file at path, unites every polygon in it and returns the
 // covering S2RegionCoverer computes for that region. Accepts Polygon,
 // MultiPolygon, Feature, FeatureCollection and GeometryCollection.
-std::vector<S2CellId> cover_file(const std::string& path, const CoverOptions& options,
-                                 const StopCheck& stop = {});
+std::vector<S2CellId> cover_file(const std::string &path, const CoverOptions &options,
+                                 const StopCheck &stop = {});
 
 // The same for GeoJSON text already in memory: cover_file reads the file and
 // calls this.
-std::vector<S2CellId> cover_text(const std::string& text, const CoverOptions& options,
-                                 const StopCheck& stop = {});
+std::vector<S2CellId> cover_text(const std::string &text, const CoverOptions &options,
+                                 const StopCheck &stop = {});
 
 CellInfo describe(S2CellId id);
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #if defined(__GLIBCXX__)
-#include <cxxabi.h>     // abi::__forced_unwind
+#  include <cxxabi.h>  // abi::__forced_unwind
 #endif
 
 #include "geojson_cover.hpp"
@@ -26,27 +26,35 @@ namespace gc = geojson_cover;
 // s2cover_module gets its own state, so each interpreter that imports s2cover
 // gets its own Cell type.
 struct s2cover_state {
-    PyTypeObject* cell_type;
+    PyTypeObject *cell_type;
 };
 
-static s2cover_state* get_state(PyObject* module) {
-    return static_cast<s2cover_state*>(PyModule_GetState(module));
+static s2cover_state *
+get_state(PyObject *module)
+{
+    return static_cast<s2cover_state *>(PyModule_GetState(module));
 }
 
 // The state holds a reference: the garbage collector visits it (traverse) and
 // drops it (clear, and free when the module object is deallocated).
-static int s2cover_traverse(PyObject* module, visitproc visit, void* arg) {
+static int
+s2cover_traverse(PyObject *module, visitproc visit, void *arg)
+{
     Py_VISIT(get_state(module)->cell_type);
     return 0;
 }
 
-static int s2cover_clear(PyObject* module) {
+static int
+s2cover_clear(PyObject *module)
+{
     Py_CLEAR(get_state(module)->cell_type);
     return 0;
 }
 
-static void s2cover_free(void* module) {
-    s2cover_clear(static_cast<PyObject*>(module));
+static void
+s2cover_free(void *module)
+{
+    s2cover_clear(static_cast<PyObject *>(module));
 }
 // [end: state]
 
@@ -58,19 +66,21 @@ static void s2cover_free(void* module) {
 // everything, and this function turns what was caught into a Python exception.
 // It runs with the GIL held; the caught exception travels here as an
 // exception_ptr from the block that ran without the GIL.
-static PyObject* raise_python_error(std::exception_ptr failure) {
+static PyObject *
+raise_python_error(std::exception_ptr failure)
+{
     try {
         std::rethrow_exception(failure);
-    } catch (const gc::FileError& e) {
-        errno = e.errno_value();   // OSError picks the subclass from errno: FileNotFoundError, ...
+    } catch (const gc::FileError &e) {
+        errno = e.errno_value();  // OSError picks the subclass from errno: FileNotFoundError, ...
         PyErr_SetFromErrnoWithFilename(PyExc_OSError, e.what());
-    } catch (const gc::InvalidInput& e) {
-        PyErr_SetString(PyExc_ValueError, e.what());   // the kernel's messages are valid UTF-8
-    } catch (const gc::Interrupted&) {
+    } catch (const gc::InvalidInput &e) {
+        PyErr_SetString(PyExc_ValueError, e.what());  // the kernel's messages are valid UTF-8
+    } catch (const gc::Interrupted &) {
         PyErr_SetNone(PyExc_KeyboardInterrupt);
-    } catch (const std::bad_alloc& e) {
+    } catch (const std::bad_alloc &e) {
         PyErr_SetString(PyExc_MemoryError, e.what());  // as pybind11 does: the same text
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         PyErr_Format(PyExc_RuntimeError, "s2cover: unexpected C++ exception: %s", e.what());
     } catch (...) {
         PyErr_SetString(PyExc_RuntimeError, "s2cover: unknown C++ exception");
@@ -96,22 +106,26 @@ static PyStructSequence_Desc cell_desc = {
     5,
 };
 
-static PyObject* new_cell(PyTypeObject* type, const gc::CellInfo& info) {
-    PyObject* cell = PyStructSequence_New(type);
-    if (cell == nullptr) return nullptr;
-    PyObject* items[5] = {
+static PyObject *
+new_cell(PyTypeObject *type, const gc::CellInfo &info)
+{
+    PyObject *cell = PyStructSequence_New(type);
+    if (cell == nullptr)
+        return nullptr;
+    PyObject *items[5] = {
         PyLong_FromUnsignedLongLong(info.id),
         PyUnicode_FromStringAndSize(info.token.data(), static_cast<Py_ssize_t>(info.token.size())),
         PyLong_FromLong(info.level),
         PyLong_FromLong(info.face),
-        Py_BuildValue("((dd)(dd)(dd)(dd))",
-                      info.vertex_lat[0], info.vertex_lng[0], info.vertex_lat[1], info.vertex_lng[1],
-                      info.vertex_lat[2], info.vertex_lng[2], info.vertex_lat[3], info.vertex_lng[3]),
+        Py_BuildValue("((dd)(dd)(dd)(dd))", info.vertex_lat[0], info.vertex_lng[0],
+                      info.vertex_lat[1], info.vertex_lng[1], info.vertex_lat[2],
+                      info.vertex_lng[2], info.vertex_lat[3], info.vertex_lng[3]),
     };
     bool ok = true;
     for (int i = 0; i < 5; ++i) {
-        if (items[i] == nullptr) ok = false;
-        PyStructSequence_SetItem(cell, i, items[i]);   // steals; NULL slots are fine to free
+        if (items[i] == nullptr)
+            ok = false;
+        PyStructSequence_SetItem(cell, i, items[i]);  // steals; NULL slots are fine to free
     }
     if (!ok) {
         Py_DECREF(cell);
@@ -130,10 +144,12 @@ static PyObject* new_cell(PyTypeObject* type, const gc::CellInfo& info) {
 // kernel has stopped and cleaned up. A handler is Python code: it may do
 // anything, call cover_geojson again included; nothing here is shared with it.
 struct SignalCheck {
-    PyThreadState* thread;          // this thread's state, from PyEval_SaveThread
-    PyObject* raised = nullptr;     // what a handler raised (owned)
+    PyThreadState *thread;       // this thread's state, from PyEval_SaveThread
+    PyObject *raised = nullptr;  // what a handler raised (owned)
 
-    bool operator()() {
+    bool
+    operator()()
+    {
         PyEval_RestoreThread(thread);
         const bool stop = PyErr_CheckSignals() < 0;
         if (stop) {
@@ -143,7 +159,8 @@ struct SignalCheck {
             PyObject *type, *traceback;
             PyErr_Fetch(&type, &raised, &traceback);
             PyErr_NormalizeException(&type, &raised, &traceback);
-            if (traceback != nullptr) PyException_SetTraceback(raised, traceback);
+            if (traceback != nullptr)
+                PyException_SetTraceback(raised, traceback);
             Py_XDECREF(type);
             Py_XDECREF(traceback);
 #endif
@@ -153,11 +170,13 @@ struct SignalCheck {
     }
 
     // With the GIL: raise what the handler raised again (hands the reference over).
-    PyObject* reraise() {
+    PyObject *
+    reraise()
+    {
 #if PY_VERSION_HEX >= 0x030C0000
         PyErr_SetRaisedException(raised);
 #else
-        PyErr_Restore(Py_NewRef(reinterpret_cast<PyObject*>(Py_TYPE(raised))), raised,
+        PyErr_Restore(Py_NewRef(reinterpret_cast<PyObject *>(Py_TYPE(raised))), raised,
                       PyException_GetTraceback(raised));
 #endif
         raised = nullptr;
@@ -167,42 +186,44 @@ struct SignalCheck {
 // [end: signals]
 
 // [region: cover_geojson]
-PyDoc_STRVAR(cover_geojson_doc,
-"cover_geojson(path, only_id=True, max_cells=4096, min_level=0, max_level=30, level_mod=1)\n"
-"--\n\n"
-"The Google S2 covering of the polygons in the GeoJSON file at path.\n\n"
-"Reads Polygon, MultiPolygon, Feature, FeatureCollection and GeometryCollection\n"
-"objects (positions are [longitude, latitude]), unites every polygon found and\n"
-"returns the cells S2RegionCoverer chooses to cover that region:\n"
-"only_id   -- True: a list of int cell ids; False: a list of Cell records\n"
-"             (id, token, level, face, vertices)\n"
-"max_cells -- at most this many cells (S2 may return more when min_level or\n"
-"             level_mod forbid larger cells)\n"
-"min_level -- no cell larger than this level (0 = a whole cube face)\n"
-"max_level -- no cell smaller than this level (30 = about 1 cm)\n"
-"level_mod -- use only levels where (level - min_level) is a multiple of this:\n"
-"             1, 2 or 3, branching factors of 4, 16 or 64.\n\n"
-"Limits: a covering holds at most 1,000,000 cells (250,000 with level_mod=2,\n"
-"62,500 with level_mod=3): a larger max_cells, or a min_level that would need\n"
-"more cells on the region, is a ValueError. JSON nested more than 512 deep\n"
-"is a ValueError too.\n\n"
-"Raises OSError if the file cannot be read and ValueError for bad JSON (byte\n"
-"offsets count from 0), an invalid polygon or a parameter out of range. The\n"
-"GIL is released while the file is read and covered; Ctrl-C (a signal\n"
-"handler that raises) stops the call within about 50 ms.");
+PyDoc_STRVAR(
+    cover_geojson_doc,
+    "cover_geojson(path, only_id=True, max_cells=4096, min_level=0, max_level=30, level_mod=1)\n"
+    "--\n\n"
+    "The Google S2 covering of the polygons in the GeoJSON file at path.\n\n"
+    "Reads Polygon, MultiPolygon, Feature, FeatureCollection and GeometryCollection\n"
+    "objects (positions are [longitude, latitude]), unites every polygon found and\n"
+    "returns the cells S2RegionCoverer chooses to cover that region:\n"
+    "only_id   -- True: a list of int cell ids; False: a list of Cell records\n"
+    "             (id, token, level, face, vertices)\n"
+    "max_cells -- at most this many cells (S2 may return more when min_level or\n"
+    "             level_mod forbid larger cells)\n"
+    "min_level -- no cell larger than this level (0 = a whole cube face)\n"
+    "max_level -- no cell smaller than this level (30 = about 1 cm)\n"
+    "level_mod -- use only levels where (level - min_level) is a multiple of this:\n"
+    "             1, 2 or 3, branching factors of 4, 16 or 64.\n\n"
+    "Limits: a covering holds at most 1,000,000 cells (250,000 with level_mod=2,\n"
+    "62,500 with level_mod=3): a larger max_cells, or a min_level that would need\n"
+    "more cells on the region, is a ValueError. JSON nested more than 512 deep\n"
+    "is a ValueError too.\n\n"
+    "Raises OSError if the file cannot be read and ValueError for bad JSON (byte\n"
+    "offsets count from 0), an invalid polygon or a parameter out of range. The\n"
+    "GIL is released while the file is read and covered; Ctrl-C (a signal\n"
+    "handler that raises) stops the call within about 50 ms.");
 
-static PyObject* cover_geojson(PyObject* module, PyObject* args, PyObject* kwargs) {
+static PyObject *
+cover_geojson(PyObject *module, PyObject *args, PyObject *kwargs)
+{
     // PyArg_ParseTupleAndKeywords takes char** (char* const* from 3.13): C++
     // will not turn string literals into char*, hence the const_cast.
-    static const char* keywords[] = {"path", "only_id", "max_cells", "min_level",
+    static const char *keywords[] = {"path",      "only_id",   "max_cells", "min_level",
                                      "max_level", "level_mod", nullptr};
-    PyObject* path_bytes = nullptr;   // str, bytes or os.PathLike, encoded for the OS
+    PyObject *path_bytes = nullptr;  // str, bytes or os.PathLike, encoded for the OS
     int only_id = 1;
     gc::CoverOptions options;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|piiii:cover_geojson",
-                                     const_cast<char**>(keywords),
-                                     PyUnicode_FSConverter, &path_bytes, &only_id,
-                                     &options.max_cells, &options.min_level,
+                                     const_cast<char **>(keywords), PyUnicode_FSConverter,
+                                     &path_bytes, &only_id, &options.max_cells, &options.min_level,
                                      &options.max_level, &options.level_mod))
         return nullptr;
     // Copying the path allocates, and may throw std::bad_alloc: inside a try too.
@@ -226,25 +247,29 @@ static PyObject* cover_geojson(PyObject* module, PyObject* args, PyObject* kwarg
         cells = gc::cover_file(path, options, [&check] { return check(); });
         if (!only_id) {
             infos.reserve(cells.size());
-            for (S2CellId cell : cells) infos.push_back(gc::describe(cell));
+            for (S2CellId cell : cells)
+                infos.push_back(gc::describe(cell));
         }
 #if defined(__GLIBCXX__)
-    } catch (abi::__forced_unwind&) {   // the interpreter is ending this thread: let it
+    } catch (abi::__forced_unwind &) {  // the interpreter is ending this thread: let it
         throw;
 #endif
     } catch (...) {
         failure = std::current_exception();
     }
     PyEval_RestoreThread(check.thread);
-    if (check.raised != nullptr) return check.reraise();   // KeyboardInterrupt, say
-    if (failure) return raise_python_error(failure);
+    if (check.raised != nullptr)
+        return check.reraise();  // KeyboardInterrupt, say
+    if (failure)
+        return raise_python_error(failure);
 
-    PyObject* result = PyList_New(static_cast<Py_ssize_t>(cells.size()));
-    if (result == nullptr) return nullptr;
-    PyTypeObject* cell_type = get_state(module)->cell_type;
+    PyObject *result = PyList_New(static_cast<Py_ssize_t>(cells.size()));
+    if (result == nullptr)
+        return nullptr;
+    PyTypeObject *cell_type = get_state(module)->cell_type;
     for (std::size_t i = 0; i < cells.size(); ++i) {
-        PyObject* item = only_id ? PyLong_FromUnsignedLongLong(cells[i].id())
-                                 : new_cell(cell_type, infos[i]);
+        PyObject *item =
+            only_id ? PyLong_FromUnsignedLongLong(cells[i].id()) : new_cell(cell_type, infos[i]);
         if (item == nullptr) {
             Py_DECREF(result);
             return nullptr;
@@ -257,25 +282,30 @@ static PyObject* cover_geojson(PyObject* module, PyObject* args, PyObject* kwarg
 
 // [region: cell_id]
 PyDoc_STRVAR(cell_id_doc,
-"cell_id(lat, lng, level, /)\n"
-"--\n\n"
-"The id of the S2 cell at level (0..30) that holds the point (degrees).");
+             "cell_id(lat, lng, level, /)\n"
+             "--\n\n"
+             "The id of the S2 cell at level (0..30) that holds the point (degrees).");
 
 // METH_FASTCALL: the arguments arrive as a C array, no tuple is built, and
 // none by keyword (hence the / in the signature above). This is the function
 // lesson 06 times over many calls to measure the cost of a call.
-static PyObject* cell_id(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+static PyObject *
+cell_id(PyObject *, PyObject *const *args, Py_ssize_t nargs)
+{
     if (nargs != 3) {
         PyErr_Format(PyExc_TypeError, "cell_id() takes 3 arguments (lat, lng, level), %zd given",
                      nargs);
         return nullptr;
     }
     const double lat = PyFloat_AsDouble(args[0]);
-    if (lat == -1.0 && PyErr_Occurred()) return nullptr;
+    if (lat == -1.0 && PyErr_Occurred())
+        return nullptr;
     const double lng = PyFloat_AsDouble(args[1]);
-    if (lng == -1.0 && PyErr_Occurred()) return nullptr;
+    if (lng == -1.0 && PyErr_Occurred())
+        return nullptr;
     const long level_arg = PyLong_AsLong(args[2]);
-    if (level_arg == -1 && PyErr_Occurred()) return nullptr;
+    if (level_arg == -1 && PyErr_Occurred())
+        return nullptr;
     // Out of int's range is out of 0..30 too: let the kernel's check report it.
     const int level = (level_arg < 0 || level_arg > 30) ? -1 : static_cast<int>(level_arg);
     try {
@@ -288,23 +318,27 @@ static PyObject* cell_id(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 
 // [region: module]
 static PyMethodDef s2cover_methods[] = {
-    {"cover_geojson", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(cover_geojson)),
+    {"cover_geojson",
+     reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(cover_geojson)),
      METH_VARARGS | METH_KEYWORDS, cover_geojson_doc},
     {"cell_id", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(cell_id)),
      METH_FASTCALL, cell_id_doc},
     {nullptr, nullptr, 0, nullptr},
 };
 
-static int s2cover_exec(PyObject* module) {
-    s2cover_state* state = get_state(module);
+static int
+s2cover_exec(PyObject *module)
+{
+    s2cover_state *state = get_state(module);
     state->cell_type = PyStructSequence_NewType(&cell_desc);
-    if (state->cell_type == nullptr) return -1;
+    if (state->cell_type == nullptr)
+        return -1;
     // AddObjectRef adds a reference of its own: the state keeps the one NewType gave.
-    return PyModule_AddObjectRef(module, "Cell", reinterpret_cast<PyObject*>(state->cell_type));
+    return PyModule_AddObjectRef(module, "Cell", reinterpret_cast<PyObject *>(state->cell_type));
 }
 
 static PyModuleDef_Slot s2cover_slots[] = {
-    {Py_mod_exec, reinterpret_cast<void*>(s2cover_exec)},
+    {Py_mod_exec, reinterpret_cast<void *>(s2cover_exec)},
 #if PY_VERSION_HEX >= 0x030C0000
     // What a module without this slot gets: S2's own static data has not been
     // reviewed for an interpreter with a GIL of its own.
@@ -318,7 +352,7 @@ static PyModuleDef_Slot s2cover_slots[] = {
 };
 
 static PyModuleDef s2cover_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     "s2cover",
     "Google S2 coverings of GeoJSON polygons (C++, hand-written CPython C API).",
     sizeof(s2cover_state),
@@ -332,7 +366,9 @@ static PyModuleDef s2cover_module = {
 // PyMODINIT_FUNC expands to extern "C" in C++, with default visibility: the
 // interpreter looks the function up by its plain C name, which C++ name
 // mangling would otherwise turn into _Z14PyInit_s2coverv.
-PyMODINIT_FUNC PyInit_s2cover(void) {
+PyMODINIT_FUNC
+PyInit_s2cover(void)
+{
     return PyModuleDef_Init(&s2cover_module);
 }
 // [end: module]

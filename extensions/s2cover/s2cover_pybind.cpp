@@ -16,21 +16,25 @@
 namespace gc = geojson_cover;
 namespace py = pybind11;
 
-static py::list cover_geojson(const std::filesystem::path& path, bool only_id,
-                              const gc::CoverOptions& options) {
+static py::list
+cover_geojson(const std::filesystem::path &path, bool only_id, const gc::CoverOptions &options)
+{
     std::vector<S2CellId> cells;
-    std::optional<py::error_already_set> raised;   // by a signal handler during the call
+    std::optional<py::error_already_set> raised;  // by a signal handler during the call
     try {
-        py::gil_scoped_release without_gil;   // reacquired when this block ends, also by an exception
+        py::gil_scoped_release
+            without_gil;  // reacquired when this block ends, also by an exception
         // Asked every 50 ms: run Python's signal handlers (Ctrl-C), as s2cover's SignalCheck.
         cells = gc::cover_file(path.string(), options, [&raised] {
             py::gil_scoped_acquire with_gil;
-            if (PyErr_CheckSignals() == 0) return false;
-            raised.emplace();                 // takes the exception the handler raised
+            if (PyErr_CheckSignals() == 0)
+                return false;
+            raised.emplace();  // takes the exception the handler raised
             return true;
         });
-    } catch (const gc::Interrupted&) {
-        if (raised) throw *raised;            // KeyboardInterrupt, say
+    } catch (const gc::Interrupted &) {
+        if (raised)
+            throw *raised;  // KeyboardInterrupt, say
         throw;
     }
     py::list result;
@@ -40,15 +44,17 @@ static py::list cover_geojson(const std::filesystem::path& path, bool only_id,
             continue;
         }
         const gc::CellInfo c = gc::describe(cell);
-        py::tuple vertices = py::make_tuple(
-            py::make_tuple(c.vertex_lat[0], c.vertex_lng[0]), py::make_tuple(c.vertex_lat[1], c.vertex_lng[1]),
-            py::make_tuple(c.vertex_lat[2], c.vertex_lng[2]), py::make_tuple(c.vertex_lat[3], c.vertex_lng[3]));
+        py::tuple vertices = py::make_tuple(py::make_tuple(c.vertex_lat[0], c.vertex_lng[0]),
+                                            py::make_tuple(c.vertex_lat[1], c.vertex_lng[1]),
+                                            py::make_tuple(c.vertex_lat[2], c.vertex_lng[2]),
+                                            py::make_tuple(c.vertex_lat[3], c.vertex_lng[3]));
         result.append(py::make_tuple(c.id, c.token, c.level, c.face, vertices));
     }
     return result;
 }
 
-PYBIND11_MODULE(s2cover_pybind, m) {
+PYBIND11_MODULE(s2cover_pybind, m)
+{
     m.doc() = "Google S2 coverings of GeoJSON polygons (C++, pybind11).";
 
     // pybind11 already maps std::invalid_argument (InvalidInput's base) to
@@ -57,26 +63,29 @@ PYBIND11_MODULE(s2cover_pybind, m) {
     // exception, which the signal check never asks for) becomes KeyboardInterrupt.
     py::register_exception_translator([](std::exception_ptr failure) {
         try {
-            if (failure) std::rethrow_exception(failure);
-        } catch (const gc::FileError& e) {
+            if (failure)
+                std::rethrow_exception(failure);
+        } catch (const gc::FileError &e) {
             errno = e.errno_value();
             PyErr_SetFromErrnoWithFilename(PyExc_OSError, e.what());
-        } catch (const gc::Interrupted&) {
+        } catch (const gc::Interrupted &) {
             PyErr_SetNone(PyExc_KeyboardInterrupt);
         }
     });
 
-    m.def("cover_geojson",
-          [](const std::filesystem::path& path, bool only_id, int max_cells, int min_level,
-             int max_level, int level_mod) {
-              return cover_geojson(path, only_id, {max_cells, min_level, max_level, level_mod});
-          },
-          py::arg("path"), py::arg("only_id") = true, py::arg("max_cells") = 4096,
-          py::arg("min_level") = 0, py::arg("max_level") = 30, py::arg("level_mod") = 1,
-          "The S2 covering of the polygons in a GeoJSON file (see s2cover.cover_geojson).\n"
-          "Cells come as (id, token, level, face, vertices) tuples when only_id is False.");
+    m.def(
+        "cover_geojson",
+        [](const std::filesystem::path &path, bool only_id, int max_cells, int min_level,
+           int max_level, int level_mod) {
+            return cover_geojson(path, only_id, {max_cells, min_level, max_level, level_mod});
+        },
+        py::arg("path"), py::arg("only_id") = true, py::arg("max_cells") = 4096,
+        py::arg("min_level") = 0, py::arg("max_level") = 30, py::arg("level_mod") = 1,
+        "The S2 covering of the polygons in a GeoJSON file (see s2cover.cover_geojson).\n"
+        "Cells come as (id, token, level, face, vertices) tuples when only_id is False.");
 
     // py::pos_only(): positional arguments only, as s2cover.cell_id (METH_FASTCALL).
-    m.def("cell_id", &gc::cell_id_at, py::arg("lat"), py::arg("lng"), py::arg("level"), py::pos_only(),
+    m.def("cell_id", &gc::cell_id_at, py::arg("lat"), py::arg("lng"), py::arg("level"),
+          py::pos_only(),
           "The id of the S2 cell at level (0..30) that holds the point (degrees).");
 }

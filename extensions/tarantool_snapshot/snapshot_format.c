@@ -37,7 +37,6 @@ static const unsigned char PLAIN_MAGIC[4] = {0xd5, 0xba, 0x0b, 0xab};
 static const unsigned char ZSTD_MAGIC[4] = {0xd5, 0xba, 0x0b, 0xba};
 static const unsigned char END_MAGIC[4] = {0xd5, 0x10, 0xad, 0xed};
 
-
 /* ---------------------------------------------------------------------------
  * CRC-32C (Castagnoli), bytewise with a table: Tarantool's block checksum.
  * ------------------------------------------------------------------------- */
@@ -60,7 +59,7 @@ crc_init(void)
 static uint32_t
 crc32c(const unsigned char *data, size_t size)
 {
-    uint32_t crc = 0;           /* Tarantool: start at 0, no final inversion */
+    uint32_t crc = 0; /* Tarantool: start at 0, no final inversion */
     for (size_t i = 0; i < size; i++)
         crc = crc_table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
     return crc;
@@ -82,10 +81,12 @@ static PyObject *
 row_error(SnapshotIterator *self, size_t at, const char *what)
 {
     if (self->compressed)
-        return snapshot_error(self, self->block_offset, "%s at byte %zu of the rows "
-                              "decompressed from the block", what, at);
-    return snapshot_error(self, self->block_offset + FIXED_HEADER_SIZE + (long long)at,
-                          "%s", what);
+        return snapshot_error(self, self->block_offset,
+                              "%s at byte %zu of the rows "
+                              "decompressed from the block",
+                              what, at);
+    return snapshot_error(self, self->block_offset + FIXED_HEADER_SIZE + (long long)at, "%s",
+                          what);
 }
 
 /* ---------------------------------------------------------------------------
@@ -121,7 +122,7 @@ take_be(Reader *r, size_t *at, int n, uint64_t *value)
         return -1;
     *value = 0;
     for (int i = 0; i < n; i++)
-        *value = (*value << 8) | p[i];      /* MessagePack is big-endian */
+        *value = (*value << 8) | p[i]; /* MessagePack is big-endian */
     return 0;
 }
 
@@ -155,7 +156,7 @@ decode_array(Reader *r, size_t *at, size_t n, int depth)
             Py_DECREF(list);
             return NULL;
         }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, item);     /* steals the reference */
+        PyList_SET_ITEM(list, (Py_ssize_t)i, item); /* steals the reference */
     }
     return list;
 }
@@ -177,7 +178,7 @@ decode_map(Reader *r, size_t *at, size_t n, int depth)
         Py_XDECREF(value);
         if (status < 0) {
             if (value != NULL && PyErr_ExceptionMatches(PyExc_TypeError)) {
-                PyErr_Clear();  /* a list or dict as a key: valid MessagePack, not Python */
+                PyErr_Clear(); /* a list or dict as a key: valid MessagePack, not Python */
                 row_error(r->self, key_at, "unhashable map key (an array or a map)");
             }
             Py_DECREF(dict);
@@ -190,7 +191,7 @@ decode_map(Reader *r, size_t *at, size_t n, int depth)
 static PyObject *
 decode_value(Reader *r, size_t *at, int depth)
 {
-    if (depth > MAX_DEPTH)      /* recursion bounded: no C stack overflow */
+    if (depth > MAX_DEPTH) /* recursion bounded: no C stack overflow */
         return row_error(r->self, *at, "arrays or maps nested too deep");
     size_t start = *at;
     const unsigned char *p = take(r, at, 1);
@@ -199,74 +200,96 @@ decode_value(Reader *r, size_t *at, int depth)
     unsigned char c = *p;
     uint64_t n;
 
-    if (c <= 0x7f)                              /* positive fixint */
+    if (c <= 0x7f) /* positive fixint */
         return PyLong_FromLong(c);
-    if (c >= 0xe0)                              /* negative fixint */
+    if (c >= 0xe0) /* negative fixint */
         return PyLong_FromLong((long)(int8_t)c);
-    if (c >= 0xa0 && c <= 0xbf)                 /* fixstr */
+    if (c >= 0xa0 && c <= 0xbf) /* fixstr */
         return decode_str(r, at, c & 0x1f, 0);
-    if (c >= 0x90 && c <= 0x9f)                 /* fixarray */
+    if (c >= 0x90 && c <= 0x9f) /* fixarray */
         return decode_array(r, at, c & 0x0f, depth);
-    if (c >= 0x80 && c <= 0x8f)                 /* fixmap */
+    if (c >= 0x80 && c <= 0x8f) /* fixmap */
         return decode_map(r, at, c & 0x0f, depth);
 
     /* The other first bytes: nil, bools and numbers of a fixed size, or a
      * length (bin, str, array, map) that take_be() reads first, or one of
      * Tarantool's extension types, which are refused. */
-        switch (c) {
-    case 0xc0: Py_RETURN_NONE;
-    case 0xc2: Py_RETURN_FALSE;
-    case 0xc3: Py_RETURN_TRUE;
-    case 0xc4: case 0xc5: case 0xc6:            /* bin 8/16/32 */
-        if (take_be(r, at, 1 << (c - 0xc4), &n) < 0)
-            return NULL;
-        return decode_str(r, at, (size_t)n, 1);
-    case 0xd9: case 0xda: case 0xdb:            /* str 8/16/32 */
-        if (take_be(r, at, 1 << (c - 0xd9), &n) < 0)
-            return NULL;
-        return decode_str(r, at, (size_t)n, 0);
-    case 0xdc: case 0xdd:                       /* array 16/32 */
-        if (take_be(r, at, c == 0xdc ? 2 : 4, &n) < 0)
-            return NULL;
-        return decode_array(r, at, (size_t)n, depth);
-    case 0xde: case 0xdf:                       /* map 16/32 */
-        if (take_be(r, at, c == 0xde ? 2 : 4, &n) < 0)
-            return NULL;
-        return decode_map(r, at, (size_t)n, depth);
-    case 0xca: {                                /* float 32 */
-        if (take_be(r, at, 4, &n) < 0)
-            return NULL;
-        uint32_t bits = (uint32_t)n;
-        float value;
-        memcpy(&value, &bits, sizeof value);
-        return PyFloat_FromDouble(value);
-    }
-    case 0xcb: {                                /* float 64 */
-        if (take_be(r, at, 8, &n) < 0)
-            return NULL;
-        double value;
-        memcpy(&value, &n, sizeof value);
-        return PyFloat_FromDouble(value);
-    }
-    case 0xcc: case 0xcd: case 0xce: case 0xcf: /* uint 8/16/32/64 */
-        if (take_be(r, at, 1 << (c - 0xcc), &n) < 0)
-            return NULL;
-        return PyLong_FromUnsignedLongLong(n);
-    case 0xd0: case 0xd1: case 0xd2: case 0xd3: { /* int 8/16/32/64 */
-        int size = 1 << (c - 0xd0);
-        if (take_be(r, at, size, &n) < 0)
-            return NULL;
-        if (size < 8 && (n >> (8 * size - 1)))  /* sign-extend */
-            n |= ~(uint64_t)0 << (8 * size);
-        return PyLong_FromLongLong((long long)n);
-    }
-    case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:  /* fixext 1..16 */
-    case 0xc7: case 0xc8: case 0xc9:            /* ext 8/16/32 */
-        /* How Tarantool stores its decimal, uuid and error values. */
-        return row_error(r->self, start, "a MessagePack extension value (Tarantool's "
-                         "decimal, uuid or error type) is not supported");
-    default:                                    /* 0xc1: never used */
-        return row_error(r->self, start, "invalid MessagePack byte 0xc1");
+    switch (c) {
+        case 0xc0:
+            Py_RETURN_NONE;
+        case 0xc2:
+            Py_RETURN_FALSE;
+        case 0xc3:
+            Py_RETURN_TRUE;
+        case 0xc4:
+        case 0xc5:
+        case 0xc6: /* bin 8/16/32 */
+            if (take_be(r, at, 1 << (c - 0xc4), &n) < 0)
+                return NULL;
+            return decode_str(r, at, (size_t)n, 1);
+        case 0xd9:
+        case 0xda:
+        case 0xdb: /* str 8/16/32 */
+            if (take_be(r, at, 1 << (c - 0xd9), &n) < 0)
+                return NULL;
+            return decode_str(r, at, (size_t)n, 0);
+        case 0xdc:
+        case 0xdd: /* array 16/32 */
+            if (take_be(r, at, c == 0xdc ? 2 : 4, &n) < 0)
+                return NULL;
+            return decode_array(r, at, (size_t)n, depth);
+        case 0xde:
+        case 0xdf: /* map 16/32 */
+            if (take_be(r, at, c == 0xde ? 2 : 4, &n) < 0)
+                return NULL;
+            return decode_map(r, at, (size_t)n, depth);
+        case 0xca: { /* float 32 */
+            if (take_be(r, at, 4, &n) < 0)
+                return NULL;
+            uint32_t bits = (uint32_t)n;
+            float value;
+            memcpy(&value, &bits, sizeof value);
+            return PyFloat_FromDouble(value);
+        }
+        case 0xcb: { /* float 64 */
+            if (take_be(r, at, 8, &n) < 0)
+                return NULL;
+            double value;
+            memcpy(&value, &n, sizeof value);
+            return PyFloat_FromDouble(value);
+        }
+        case 0xcc:
+        case 0xcd:
+        case 0xce:
+        case 0xcf: /* uint 8/16/32/64 */
+            if (take_be(r, at, 1 << (c - 0xcc), &n) < 0)
+                return NULL;
+            return PyLong_FromUnsignedLongLong(n);
+        case 0xd0:
+        case 0xd1:
+        case 0xd2:
+        case 0xd3: { /* int 8/16/32/64 */
+            int size = 1 << (c - 0xd0);
+            if (take_be(r, at, size, &n) < 0)
+                return NULL;
+            if (size < 8 && (n >> (8 * size - 1))) /* sign-extend */
+                n |= ~(uint64_t)0 << (8 * size);
+            return PyLong_FromLongLong((long long)n);
+        }
+        case 0xd4:
+        case 0xd5:
+        case 0xd6:
+        case 0xd7:
+        case 0xd8: /* fixext 1..16 */
+        case 0xc7:
+        case 0xc8:
+        case 0xc9: /* ext 8/16/32 */
+            /* How Tarantool stores its decimal, uuid and error values. */
+            return row_error(r->self, start,
+                             "a MessagePack extension value (Tarantool's "
+                             "decimal, uuid or error type) is not supported");
+        default: /* 0xc1: never used */
+            return row_error(r->self, start, "invalid MessagePack byte 0xc1");
     }
 }
 
@@ -294,43 +317,70 @@ skip_value(Reader *r, size_t *at, int depth)
         items = c & 0x0f;
     else if (c >= 0x80 && c <= 0x8f)
         items = 2 * (uint64_t)(c & 0x0f);
-    else switch (c) {
-    case 0xc4: case 0xc5: case 0xc6:
-        if (take_be(r, at, 1 << (c - 0xc4), &n) < 0)
-            return -1;
-        extra = (size_t)n;
-        break;
-    case 0xd9: case 0xda: case 0xdb:
-        if (take_be(r, at, 1 << (c - 0xd9), &n) < 0)
-            return -1;
-        extra = (size_t)n;
-        break;
-    case 0xdc: case 0xdd:
-        if (take_be(r, at, c == 0xdc ? 2 : 4, &n) < 0)
-            return -1;
-        items = n;
-        break;
-    case 0xde: case 0xdf:
-        if (take_be(r, at, c == 0xde ? 2 : 4, &n) < 0)
-            return -1;
-        items = 2 * n;
-        break;
-    case 0xca: extra = 4; break;
-    case 0xcb: extra = 8; break;
-    case 0xcc: case 0xcd: case 0xce: case 0xcf: extra = (size_t)1 << (c - 0xcc); break;
-    case 0xd0: case 0xd1: case 0xd2: case 0xd3: extra = (size_t)1 << (c - 0xd0); break;
-    case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
-        extra = 1 + ((size_t)1 << (c - 0xd4));          /* type byte + data */
-        break;
-    case 0xc7: case 0xc8: case 0xc9:
-        if (take_be(r, at, 1 << (c - 0xc7), &n) < 0)
-            return -1;
-        extra = 1 + (size_t)n;
-        break;
-    default:
-        row_error(r->self, start, "invalid MessagePack byte 0xc1");
-        return -1;
-    }
+    else
+        switch (c) {
+            case 0xc4:
+            case 0xc5:
+            case 0xc6:
+                if (take_be(r, at, 1 << (c - 0xc4), &n) < 0)
+                    return -1;
+                extra = (size_t)n;
+                break;
+            case 0xd9:
+            case 0xda:
+            case 0xdb:
+                if (take_be(r, at, 1 << (c - 0xd9), &n) < 0)
+                    return -1;
+                extra = (size_t)n;
+                break;
+            case 0xdc:
+            case 0xdd:
+                if (take_be(r, at, c == 0xdc ? 2 : 4, &n) < 0)
+                    return -1;
+                items = n;
+                break;
+            case 0xde:
+            case 0xdf:
+                if (take_be(r, at, c == 0xde ? 2 : 4, &n) < 0)
+                    return -1;
+                items = 2 * n;
+                break;
+            case 0xca:
+                extra = 4;
+                break;
+            case 0xcb:
+                extra = 8;
+                break;
+            case 0xcc:
+            case 0xcd:
+            case 0xce:
+            case 0xcf:
+                extra = (size_t)1 << (c - 0xcc);
+                break;
+            case 0xd0:
+            case 0xd1:
+            case 0xd2:
+            case 0xd3:
+                extra = (size_t)1 << (c - 0xd0);
+                break;
+            case 0xd4:
+            case 0xd5:
+            case 0xd6:
+            case 0xd7:
+            case 0xd8:
+                extra = 1 + ((size_t)1 << (c - 0xd4)); /* type byte + data */
+                break;
+            case 0xc7:
+            case 0xc8:
+            case 0xc9:
+                if (take_be(r, at, 1 << (c - 0xc7), &n) < 0)
+                    return -1;
+                extra = 1 + (size_t)n;
+                break;
+            default:
+                row_error(r->self, start, "invalid MessagePack byte 0xc1");
+                return -1;
+        }
     if (extra && take(r, at, extra) == NULL)
         return -1;
     /* Each item takes a byte at least: refuse a count the block cannot hold
@@ -338,8 +388,8 @@ skip_value(Reader *r, size_t *at, int depth)
      * through the rest of the block. */
     if (items > r->size - *at) {
         int is_map = (c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf;
-        row_error(r->self, *at, is_map ? "map longer than its block"
-                                       : "array longer than its block");
+        row_error(r->self, *at,
+                  is_map ? "map longer than its block" : "array longer than its block");
         return -1;
     }
     for (uint64_t i = 0; i < items; i++)
@@ -399,7 +449,7 @@ snapshot_decode_row(SnapshotIterator *self)
     Reader r = {self, self->rows, self->rows_size};
     size_t at = self->position;
     uint64_t entries, key, type = UINT64_MAX, space_id = 0;
-    int has_type = 0, has_space_id = 0;     /* (any uint64 is a value: none can mean "none") */
+    int has_type = 0, has_space_id = 0; /* (any uint64 is a value: none can mean "none") */
     PyObject *tuple = NULL;
 
     if (read_map_size(&r, &at, "a row does not start with a header map", &entries) < 0)
@@ -428,8 +478,9 @@ snapshot_decode_row(SnapshotIterator *self)
         if (read_uint(&r, &at, "a row body key is not an unsigned integer", &key) < 0)
             goto error;
         if ((key == SPACE_ID_KEY && has_space_id) || (key == TUPLE_KEY && tuple != NULL)) {
-            row_error(self, at, key == SPACE_ID_KEY ? "a row body gives its space id twice"
-                                                     : "a row body gives its tuple twice");
+            row_error(self, at,
+                      key == SPACE_ID_KEY ? "a row body gives its space id twice"
+                                          : "a row body gives its tuple twice");
             goto error;
         }
         if (key == SPACE_ID_KEY && type == ROW_TYPE_INSERT) {
@@ -438,8 +489,9 @@ snapshot_decode_row(SnapshotIterator *self)
             has_space_id = 1;
         }
         else if (key == TUPLE_KEY && type == ROW_TYPE_INSERT) {
-            if (at < r.size && !((r.data[at] >= 0x90 && r.data[at] <= 0x9f)
-                                 || r.data[at] == 0xdc || r.data[at] == 0xdd)) {
+            if (at < r.size
+                && !((r.data[at] >= 0x90 && r.data[at] <= 0x9f) || r.data[at] == 0xdc
+                     || r.data[at] == 0xdd)) {
                 row_error(self, at, "a tuple is not a MessagePack array");
                 goto error;
             }
@@ -461,7 +513,7 @@ snapshot_decode_row(SnapshotIterator *self)
         return row_error(self, at, "an INSERT row without a space id or a tuple");
     }
     PyObject *result = Py_BuildValue("(KN)", (unsigned long long)space_id, tuple);
-    return result;              /* "N" took our reference to tuple, even on failure */
+    return result; /* "N" took our reference to tuple, even on failure */
 
 error:
     Py_XDECREF(tuple);
@@ -472,9 +524,7 @@ error:
  * Reading a block: plain C, run with the GIL released.
  * ------------------------------------------------------------------------- */
 
-
-static int
-block_failure(BlockFailure *failure, long long offset, const char *format, ...)
+static int block_failure(BlockFailure *failure, long long offset, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
@@ -557,10 +607,11 @@ decompress(SnapshotIterator *self, size_t length, signal_check *check, BlockFail
      * that does not is streamed into a buffer of at most limit + 1 bytes: the
      * extra byte is how a frame that goes past the limit is told apart. */
     unsigned long long stated = ZSTD_getFrameContentSize(self->data, length);
-    if (stated != ZSTD_CONTENTSIZE_UNKNOWN && stated != ZSTD_CONTENTSIZE_ERROR
-            && stated > limit)
-        return block_failure(failure, offset, "a block decompresses to %llu bytes, more "
-                             "than the limit of %zu bytes (max_block_size)", stated, limit);
+    if (stated != ZSTD_CONTENTSIZE_UNKNOWN && stated != ZSTD_CONTENTSIZE_ERROR && stated > limit)
+        return block_failure(failure, offset,
+                             "a block decompresses to %llu bytes, more "
+                             "than the limit of %zu bytes (max_block_size)",
+                             stated, limit);
     ZSTD_inBuffer in = {self->data, length, 0};
     size_t status = ZSTD_DCtx_reset(self->zstd, ZSTD_reset_session_only);
     self->rows_size = 0;
@@ -577,12 +628,14 @@ decompress(SnapshotIterator *self, size_t length, signal_check *check, BlockFail
         self->rows_size = out.pos;
         if (ZSTD_isError(status))
             break;
-        if (signal_check_stop(check))   /* up to 2 GiB to inflate: answer Ctrl-C meanwhile */
+        if (signal_check_stop(check)) /* up to 2 GiB to inflate: answer Ctrl-C meanwhile */
             return BLOCK_STOPPED;
         if (self->rows_size > limit)
-            return block_failure(failure, offset, "a block decompresses to more than the "
-                                 "limit of %zu bytes (max_block_size)", limit);
-        if (status == 0) {      /* the frame is complete */
+            return block_failure(failure, offset,
+                                 "a block decompresses to more than the "
+                                 "limit of %zu bytes (max_block_size)",
+                                 limit);
+        if (status == 0) { /* the frame is complete */
             if (in.pos != in.size)
                 return block_failure(failure, offset, "%zu bytes after the zstd frame",
                                      in.size - in.pos);
@@ -591,8 +644,7 @@ decompress(SnapshotIterator *self, size_t length, signal_check *check, BlockFail
         if (in.pos == in.size && out.pos < out.size)
             return block_failure(failure, offset, "truncated zstd frame");
     }
-    return block_failure(failure, offset, "corrupt zstd frame (%s)",
-                         ZSTD_getErrorName(status));
+    return block_failure(failure, offset, "corrupt zstd frame (%s)", ZSTD_getErrorName(status));
 }
 
 /* Read the next block into self->rows. No Python object is touched: a problem
@@ -614,35 +666,40 @@ snapshot_read_block(SnapshotIterator *self, signal_check *check, BlockFailure *f
             failure->offset = offset;
             return BLOCK_FAILED;
         }
-        return block_failure(failure, offset, "truncated: the file ends without "
+        return block_failure(failure, offset,
+                             "truncated: the file ends without "
                              "the end-of-snapshot marker");
     }
     if (memcmp(fixed, END_MAGIC, 4) == 0)
         return BLOCK_END;
     int compressed = memcmp(fixed, ZSTD_MAGIC, 4) == 0;
     if (!compressed && memcmp(fixed, PLAIN_MAGIC, 4) != 0)
-        return block_failure(failure, offset, "no block starts here (magic %02x %02x %02x "
-                             "%02x)", fixed[0], fixed[1], fixed[2], fixed[3]);
+        return block_failure(failure, offset,
+                             "no block starts here (magic %02x %02x %02x "
+                             "%02x)",
+                             fixed[0], fixed[1], fixed[2], fixed[3]);
     if (read_exactly(self, fixed + 4, FIXED_HEADER_SIZE - 4, failure, offset) < 0)
         return BLOCK_FAILED;
 
     size_t at = 4;
     uint64_t length, previous_crc, crc;
     if (fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &length) < 0
-            || fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &previous_crc) < 0
-            || fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &crc) < 0)
+        || fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &previous_crc) < 0
+        || fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &crc) < 0)
         return block_failure(failure, offset, "malformed block header");
     /* Compared as unsigned: a length of 2**63 or more must not turn negative. */
     long long remaining = self->file_size - offset - FIXED_HEADER_SIZE;
     if (remaining < 0 || length > (unsigned long long)remaining)
-        return block_failure(failure, offset, "truncated block: %llu bytes announced, "
-                             "%lld in the file", (unsigned long long)length, remaining);
+        return block_failure(failure, offset,
+                             "truncated block: %llu bytes announced, "
+                             "%lld in the file",
+                             (unsigned long long)length, remaining);
     if (length > self->max_block_size)
-        return block_failure(failure, offset, "a block of %llu bytes is larger than the "
-                             "limit of %zu bytes (max_block_size)", (unsigned long long)length,
-                             self->max_block_size);
-    if (grow(&self->data, &self->data_capacity, length ? length : 1,
-             self->max_block_size) < 0) {
+        return block_failure(failure, offset,
+                             "a block of %llu bytes is larger than the "
+                             "limit of %zu bytes (max_block_size)",
+                             (unsigned long long)length, self->max_block_size);
+    if (grow(&self->data, &self->data_capacity, length ? length : 1, self->max_block_size) < 0) {
         failure->error_number = ENOMEM;
         failure->offset = offset;
         return BLOCK_FAILED;
@@ -651,8 +708,10 @@ snapshot_read_block(SnapshotIterator *self, signal_check *check, BlockFailure *f
         return BLOCK_FAILED;
     uint32_t computed = crc32c(self->data, length);
     if (computed != crc)
-        return block_failure(failure, offset, "checksum mismatch: the block says %08llx, "
-                             "its data gives %08x", (unsigned long long)crc, computed);
+        return block_failure(failure, offset,
+                             "checksum mismatch: the block says %08llx, "
+                             "its data gives %08x",
+                             (unsigned long long)crc, computed);
 
     self->block_offset = offset;
     self->next_offset = offset + FIXED_HEADER_SIZE + (long long)length;

@@ -13,17 +13,17 @@
 #include <stdio.h>
 #include <zstd.h>
 
-#include "signal_check.h"      /* extensions/common: Ctrl-C during a long call */
+#include "signal_check.h" /* extensions/common: Ctrl-C during a long call */
 
 #define FIXED_HEADER_SIZE 19
-#define ROW_TYPE_KEY 0x00       /* in a row's header map */
+#define ROW_TYPE_KEY 0x00 /* in a row's header map */
 #define ROW_TYPE_INSERT 2
-#define SPACE_ID_KEY 0x10       /* in a row's body map */
+#define SPACE_ID_KEY 0x10 /* in a row's body map */
 #define TUPLE_KEY 0x21
 
-#define MAX_HEADER_TEXT 65536           /* the text header is a few hundred bytes */
+#define MAX_HEADER_TEXT 65536            /* the text header is a few hundred bytes */
 #define MAX_BLOCK_SIZE ((size_t)1 << 31) /* bytes a block may hold, stored or decompressed */
-#define MAX_DEPTH 256                   /* nesting of arrays and maps in a tuple */
+#define MAX_DEPTH 256                    /* nesting of arrays and maps in a tuple */
 
 /* [region: object] */
 typedef struct {
@@ -33,22 +33,22 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    PyObject *path;             /* str: a str, bytes or path object, decoded */
-    PyObject *meta;             /* dict of the text header's "Key: value" lines */
-    FILE *file;                 /* NULL once closed or exhausted */
+    PyObject *path; /* str: a str, bytes or path object, decoded */
+    PyObject *meta; /* dict of the text header's "Key: value" lines */
+    FILE *file;     /* NULL once closed or exhausted */
     long long file_size;
-    long long block_offset;     /* file offset of the current block */
-    long long next_offset;      /* file offset of the next block */
-    unsigned char *data;        /* the current block's data, as read */
+    long long block_offset; /* file offset of the current block */
+    long long next_offset;  /* file offset of the next block */
+    unsigned char *data;    /* the current block's data, as read */
     size_t data_capacity;
-    unsigned char *rows;        /* its rows: `data` itself, or decompressed */
+    unsigned char *rows; /* its rows: `data` itself, or decompressed */
     size_t rows_size, rows_capacity;
-    size_t position;            /* next row in rows */
-    int compressed;             /* current block was zstd */
+    size_t position; /* next row in rows */
+    int compressed;  /* current block was zstd */
     ZSTD_DCtx *zstd;
-    size_t max_block_size;      /* MAX_BLOCK_SIZE, or less if the caller asked */
-    int busy;                   /* a next() call is running: decoding, or reading a
-                                   block with the GIL released */
+    size_t max_block_size; /* MAX_BLOCK_SIZE, or less if the caller asked */
+    int busy;              /* a next() call is running: decoding, or reading a
+                            * block with the GIL released */
 } SnapshotIterator;
 /* [end: object] */
 
@@ -66,8 +66,8 @@ int snapshot_format_init(void);
 enum { BLOCK_READ, BLOCK_END, BLOCK_FAILED, BLOCK_STOPPED /* a signal handler raised */ };
 
 typedef struct {
-    long long offset;           /* file offset of the problem */
-    int error_number;           /* errno of a failed read, or 0 for bad contents */
+    long long offset; /* file offset of the problem */
+    int error_number; /* errno of a failed read, or 0 for bad contents */
     char reason[200];
 } BlockFailure;
 

@@ -8,13 +8,12 @@
  * snapshot_format.c; the object both work on is in snapshot_format.h.
  */
 #include "snapshot_format.h"
-#include <structmember.h>       /* PyMemberDef's T_OBJECT_EX before 3.12 */
+#include <structmember.h> /* PyMemberDef's T_OBJECT_EX before 3.12 */
 
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
-
 
 static module_state *
 get_state(PyObject *module)
@@ -44,8 +43,7 @@ snapshot_error(SnapshotIterator *self, long long offset, const char *format, ...
     va_end(args);
     if (detail == NULL)
         return NULL;
-    PyObject *message = PyUnicode_FromFormat("%S: %U (offset %lld)", self->path, detail,
-                                             offset);
+    PyObject *message = PyUnicode_FromFormat("%S: %U (offset %lld)", self->path, detail, offset);
     Py_DECREF(detail);
     if (message == NULL)
         return NULL;
@@ -55,13 +53,12 @@ snapshot_error(SnapshotIterator *self, long long offset, const char *format, ...
         return NULL;
     PyObject *where = PyLong_FromLongLong(offset);
     if (where != NULL && PyObject_SetAttrString(error, "offset", where) == 0
-            && PyObject_SetAttrString(error, "path", self->path) == 0)
+        && PyObject_SetAttrString(error, "path", self->path) == 0)
         PyErr_SetObject(state->SnapshotError, error);
     Py_XDECREF(where);
     Py_DECREF(error);
     return NULL;
 }
-
 
 /* ---------------------------------------------------------------------------
  * The type's slots.
@@ -74,7 +71,7 @@ close_file(SnapshotIterator *self)
         fclose(self->file);
         self->file = NULL;
     }
-    self->rows_size = self->position = 0;       /* nothing more to yield */
+    self->rows_size = self->position = 0; /* nothing more to yield */
 }
 
 /* [region: next] */
@@ -90,13 +87,14 @@ iterator_next(PyObject *op)
      * again, or let another thread do so. A second call would read or replace
      * the buffer this one is decoding from. */
     if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "this snapshot iterator is already running "
+        PyErr_SetString(PyExc_RuntimeError,
+                        "this snapshot iterator is already running "
                         "(in another thread, or next() was called again by code that "
                         "ran during next(), such as a __del__)");
         return NULL;
     }
     self->busy = 1;
-    Py_INCREF(self);            /* whatever that code drops, the buffers stay ours */
+    Py_INCREF(self); /* whatever that code drops, the buffers stay ours */
     PyObject *row = next_row(self);
     self->busy = 0;
     Py_DECREF(self);
@@ -111,7 +109,7 @@ next_row(SnapshotIterator *self)
         if (self->position < self->rows_size) {
             PyObject *row = snapshot_decode_row(self);
             if (row == NULL) {
-                close_file(self);       /* after an error the iterator is finished */
+                close_file(self); /* after an error the iterator is finished */
                 return NULL;
             }
             if (row != Py_None)
@@ -125,7 +123,7 @@ next_row(SnapshotIterator *self)
             continue;
         }
         if (self->file == NULL)
-            return NULL;                /* NULL without an exception: StopIteration */
+            return NULL; /* NULL without an exception: StopIteration */
 
         BlockFailure failure = {0, 0, ""};
         int status;
@@ -139,7 +137,7 @@ next_row(SnapshotIterator *self)
             close_file(self);
             return NULL;
         }
-        if (status == BLOCK_STOPPED) {  /* the handler's exception is set */
+        if (status == BLOCK_STOPPED) { /* the handler's exception is set */
             close_file(self);
             return NULL;
         }
@@ -162,38 +160,43 @@ read_text_header(SnapshotIterator *self)
     char line[1024];
     long long offset = 0;
 
-    for (int number = 0; ; number++) {
+    for (int number = 0;; number++) {
         errno = 0;
         if (fgets(line, sizeof line, self->file) == NULL) {
             if (ferror(self->file)) {
                 PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, self->path);
                 return -1;
             }
-            snapshot_error(self, offset, number == 0 ? "empty file, not a Tarantool "
-                           "snapshot" : "the file ends inside its text header");
+            snapshot_error(self, offset,
+                           number == 0 ? "empty file, not a Tarantool "
+                                         "snapshot"
+                                       : "the file ends inside its text header");
             return -1;
         }
-        size_t length = strlen(line);   /* a NUL byte inside also ends up here: */
-        if (length == 0 || line[length - 1] != '\n') {      /* too long, or binary */
-            snapshot_error(self, offset, number == 0 ? "not a Tarantool snapshot" :
-                           "malformed text header");
+        size_t length = strlen(line);                  /* a NUL byte inside also ends up here: */
+        if (length == 0 || line[length - 1] != '\n') { /* too long, or binary */
+            snapshot_error(self, offset,
+                           number == 0 ? "not a Tarantool snapshot" : "malformed text header");
             return -1;
         }
         line[--length] = '\0';
-        if (number < 2) {       /* "SNAP" then the format version */
+        if (number < 2) { /* "SNAP" then the format version */
             const char *expected = number == 0 ? "SNAP" : "0.13";
             if (strcmp(line, expected) != 0) {
                 PyObject *shown = PyUnicode_DecodeLatin1(line, (Py_ssize_t)length, NULL);
                 if (shown != NULL)
-                    snapshot_error(self, offset, number == 0 ? "not a Tarantool snapshot "
-                                   "(its first line is %R)" : "format version %R is not "
-                                   "supported (only 0.13)", shown);
+                    snapshot_error(self, offset,
+                                   number == 0 ? "not a Tarantool snapshot "
+                                                 "(its first line is %R)"
+                                               : "format version %R is not "
+                                                 "supported (only 0.13)",
+                                   shown);
                 Py_XDECREF(shown);
                 return -1;
             }
         }
         else if (length == 0) {
-            self->next_offset = offset + 1;     /* the empty line ends the header */
+            self->next_offset = offset + 1; /* the empty line ends the header */
             return 0;
         }
         else {
@@ -203,8 +206,8 @@ read_text_header(SnapshotIterator *self)
                 return -1;
             }
             PyObject *key = PyUnicode_DecodeUTF8(line, colon - line, "replace");
-            PyObject *value = PyUnicode_DecodeUTF8(colon + 2, (Py_ssize_t)length
-                                                   - (colon + 2 - line), "replace");
+            PyObject *value = PyUnicode_DecodeUTF8(
+                colon + 2, (Py_ssize_t)length - (colon + 2 - line), "replace");
             int added = key && value ? PyDict_SetItem(self->meta, key, value) : -1;
             Py_XDECREF(key);
             Py_XDECREF(value);
@@ -233,8 +236,10 @@ block_size_converter(PyObject *arg, void *address)
     if (value == -1 && PyErr_Occurred())
         return 0;
     if (overflow || value < 1 || (unsigned long long)value > MAX_BLOCK_SIZE) {
-        PyErr_Format(PyExc_ValueError, "max_block_size must be from 1 to MAX_BLOCK_SIZE "
-                     "(%zu), not %R", MAX_BLOCK_SIZE, arg);
+        PyErr_Format(PyExc_ValueError,
+                     "max_block_size must be from 1 to MAX_BLOCK_SIZE "
+                     "(%zu), not %R",
+                     MAX_BLOCK_SIZE, arg);
         return 0;
     }
     *(size_t *)address = (size_t)value;
@@ -248,9 +253,8 @@ iterator_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {"path", "max_block_size", NULL};
     PyObject *path_bytes = NULL;
     size_t max_block_size = MAX_BLOCK_SIZE;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$O&:iter", kwlist,
-                                     PyUnicode_FSConverter, &path_bytes,
-                                     block_size_converter, &max_block_size))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|$O&:iter", kwlist, PyUnicode_FSConverter,
+                                     &path_bytes, block_size_converter, &max_block_size))
         return NULL;
     SnapshotIterator *self = (SnapshotIterator *)type->tp_alloc(type, 0);
     if (self == NULL) {
@@ -270,7 +274,7 @@ iterator_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
 
     struct stat info;
-    Py_BEGIN_ALLOW_THREADS      /* opening may wait on a slow disk */
+    Py_BEGIN_ALLOW_THREADS /* opening may wait on a slow disk */
     self->file = fopen(path, "rb");
     if (self->file != NULL) {
         int failed = fstat(fileno(self->file), &info) < 0;
@@ -298,7 +302,7 @@ iterator_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 
 error:
     Py_DECREF(path_bytes);
-    Py_DECREF(self);            /* dealloc frees what was set up */
+    Py_DECREF(self); /* dealloc frees what was set up */
     return NULL;
 }
 /* [end: new] */
@@ -308,8 +312,8 @@ static int
 iterator_traverse(PyObject *op, visitproc visit, void *arg)
 {
     SnapshotIterator *self = (SnapshotIterator *)op;
-    Py_VISIT(Py_TYPE(self));    /* a heap type's instances own a reference to it */
-    Py_VISIT(self->meta);       /* a dict: user code could put a cycle through it */
+    Py_VISIT(Py_TYPE(self)); /* a heap type's instances own a reference to it */
+    Py_VISIT(self->meta);    /* a dict: user code could put a cycle through it */
     return 0;
 }
 
@@ -328,7 +332,7 @@ iterator_dealloc(PyObject *op)
     PyTypeObject *type = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
     close_file(self);
-    ZSTD_freeDCtx(self->zstd);  /* accepts NULL */
+    ZSTD_freeDCtx(self->zstd); /* accepts NULL */
     free(self->data);
     free(self->rows);
     iterator_clear(op);
@@ -343,7 +347,8 @@ iterator_close(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     SnapshotIterator *self = (SnapshotIterator *)op;
     if (self->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "cannot close: the iterator is running (in "
+        PyErr_SetString(PyExc_RuntimeError,
+                        "cannot close: the iterator is running (in "
                         "another thread, or close() was called by code that ran during "
                         "next())");
         return NULL;
@@ -359,8 +364,7 @@ iterator_enter(PyObject *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
-iterator_exit(PyObject *op, PyObject *const *Py_UNUSED(args),
-              Py_ssize_t Py_UNUSED(nargs))
+iterator_exit(PyObject *op, PyObject *const *Py_UNUSED(args), Py_ssize_t Py_UNUSED(nargs))
 {
     return iterator_close(op, NULL);
 }
@@ -370,40 +374,39 @@ static PyMethodDef iterator_methods[] = {
      "Close the file; the iterator then yields nothing more."},
     {"__enter__", iterator_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)(void (*)(void))iterator_exit, METH_FASTCALL, NULL},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 static PyMemberDef iterator_members[] = {
-    {"path", T_OBJECT_EX, offsetof(SnapshotIterator, path), READONLY,
-     "The snapshot's path."},
+    {"path", T_OBJECT_EX, offsetof(SnapshotIterator, path), READONLY, "The snapshot's path."},
     {"meta", T_OBJECT_EX, offsetof(SnapshotIterator, meta), READONLY,
      "The text header's fields: Version, Instance, VClock."},
-    {NULL, 0, 0, 0, NULL}
+    {NULL, 0, 0, 0, NULL},
 };
 
 PyDoc_STRVAR(iterator_doc,
-"iter(path, *, max_block_size=MAX_BLOCK_SIZE)\n"
-"--\n"
-"\n"
-"Iterate over the rows of a Tarantool snapshot (.snap) file, yielding\n"
-"(space_id, tuple) for each, system spaces (id < 512) included, in file order.\n"
-"Tuple fields become int, float, str, bytes, bool, None, list and dict; a string\n"
-"that is not UTF-8 keeps its bytes as surrogate escapes.\n"
-"\n"
-"Lazy: one block of the file is in memory at a time. A block may hold at most\n"
-"max_block_size bytes, stored and decompressed (MAX_BLOCK_SIZE, 2 GiB, unless a\n"
-"smaller limit is given): a larger one is refused before its memory is taken.\n"
-"Raises OSError if the file cannot be opened or read, and SnapshotError (with\n"
-".offset) if it is not a snapshot, is truncated, fails its checksum, holds\n"
-"malformed data or a block over the limit. The file is read and decompressed\n"
-"with the GIL released, and Ctrl-C is answered during a long next() call\n"
-"(a large block, or many rows that are not INSERTs). After an OSError, a\n"
-"SnapshotError or Ctrl-C the iterator is finished.\n"
-"\n"
-"One call of next() at a time: a call made while another is running, from\n"
-"another thread or from code the first one ran (a __del__ run by the garbage\n"
-"collector), raises RuntimeError, as a running generator refuses with\n"
-"ValueError.");
+             "iter(path, *, max_block_size=MAX_BLOCK_SIZE)\n"
+             "--\n"
+             "\n"
+             "Iterate over the rows of a Tarantool snapshot (.snap) file, yielding\n"
+             "(space_id, tuple) for each, system spaces (id < 512) included, in file order.\n"
+             "Tuple fields become int, float, str, bytes, bool, None, list and dict; a string\n"
+             "that is not UTF-8 keeps its bytes as surrogate escapes.\n"
+             "\n"
+             "Lazy: one block of the file is in memory at a time. A block may hold at most\n"
+             "max_block_size bytes, stored and decompressed (MAX_BLOCK_SIZE, 2 GiB, unless a\n"
+             "smaller limit is given): a larger one is refused before its memory is taken.\n"
+             "Raises OSError if the file cannot be opened or read, and SnapshotError (with\n"
+             ".offset) if it is not a snapshot, is truncated, fails its checksum, holds\n"
+             "malformed data or a block over the limit. The file is read and decompressed\n"
+             "with the GIL released, and Ctrl-C is answered during a long next() call\n"
+             "(a large block, or many rows that are not INSERTs). After an OSError, a\n"
+             "SnapshotError or Ctrl-C the iterator is finished.\n"
+             "\n"
+             "One call of next() at a time: a call made while another is running, from\n"
+             "another thread or from code the first one ran (a __del__ run by the garbage\n"
+             "collector), raises RuntimeError, as a running generator refuses with\n"
+             "ValueError.");
 
 /* [region: type] */
 static PyType_Slot iterator_slots[] = {
@@ -416,7 +419,8 @@ static PyType_Slot iterator_slots[] = {
     {Py_tp_dealloc, iterator_dealloc},
     {Py_tp_methods, iterator_methods},
     {Py_tp_members, iterator_members},
-    {0, NULL}
+    /* the end of the table */
+    {0, NULL},
 };
 
 static PyType_Spec iterator_spec = {
@@ -432,10 +436,10 @@ static PyType_Spec iterator_spec = {
  * ------------------------------------------------------------------------- */
 
 PyDoc_STRVAR(error_doc,
-"The file is not a Tarantool snapshot, or it is damaged (truncated, a failed\n"
-"checksum, a corrupt zstd frame, malformed MessagePack). .offset is the file\n"
-"offset of the problem (for data inside a zstd block: the block's offset),\n"
-".path the file.");
+             "The file is not a Tarantool snapshot, or it is damaged (truncated, a failed\n"
+             "checksum, a corrupt zstd frame, malformed MessagePack). .offset is the file\n"
+             "offset of the problem (for data inside a zstd block: the block's offset),\n"
+             ".path the file.");
 
 static int
 module_exec(PyObject *module)
@@ -443,23 +447,23 @@ module_exec(PyObject *module)
     module_state *state = get_state(module);
     if (snapshot_format_init() < 0)
         return -1;
-    state->SnapshotError = PyErr_NewExceptionWithDoc(
-        "tarantool_snapshot.SnapshotError", error_doc, PyExc_ValueError, NULL);
+    state->SnapshotError = PyErr_NewExceptionWithDoc("tarantool_snapshot.SnapshotError", error_doc,
+                                                     PyExc_ValueError, NULL);
     if (state->SnapshotError == NULL
-            || PyModule_AddObjectRef(module, "SnapshotError", state->SnapshotError) < 0)
+        || PyModule_AddObjectRef(module, "SnapshotError", state->SnapshotError) < 0)
         return -1;
     PyObject *limit = PyLong_FromSize_t(MAX_BLOCK_SIZE);
     int added = limit != NULL ? PyModule_AddObjectRef(module, "MAX_BLOCK_SIZE", limit) : -1;
     Py_XDECREF(limit);
     if (added < 0)
         return -1;
-    state->SnapshotIterator = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &iterator_spec, NULL);
+    state->SnapshotIterator =
+        (PyTypeObject *)PyType_FromModuleAndSpec(module, &iterator_spec, NULL);
     if (state->SnapshotIterator == NULL)
         return -1;
     PyObject *type = (PyObject *)state->SnapshotIterator;
     if (PyModule_AddObjectRef(module, "SnapshotIterator", type) < 0
-            || PyModule_AddObjectRef(module, "iter", type) < 0)
+        || PyModule_AddObjectRef(module, "iter", type) < 0)
         return -1;
     return 0;
 }
@@ -497,11 +501,11 @@ static PyModuleDef_Slot module_slots[] = {
     /* The iterator's busy flag and buffers are guarded by the GIL: on a free-threaded build the GIL stays on for this module. */
     {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef snapshot_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "tarantool_snapshot",
     .m_doc = "Read the rows of Tarantool .snap files: iter(path) yields (space_id, tuple).",
     .m_size = sizeof(module_state),

@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "replace_file.h"      /* extensions/common: the rule for replacing a file */
-#include "signal_check.h"      /* extensions/common: Ctrl-C during a long call */
+#include "replace_file.h" /* extensions/common: the rule for replacing a file */
+#include "signal_check.h" /* extensions/common: Ctrl-C during a long call */
 
 /* [region: gil] */
 #ifdef TARGETS_HOLD_GIL
@@ -54,10 +54,10 @@
 enum which_file { FILE_ALL, FILE_IN, FILE_OUT };
 
 struct failure {
-    int error_number;           /* errno of a failed system call, or 0 */
-    enum which_file file;       /* the file it concerns */
-    char reason[160];           /* for format errors (error_number == 0); else empty,
-                                 * or what to say instead of strerror's text */
+    int error_number;     /* errno of a failed system call, or 0 */
+    enum which_file file; /* the file it concerns */
+    char reason[160];     /* for format errors (error_number == 0); else empty,
+                           * or what to say instead of strerror's text */
 };
 
 static int
@@ -69,8 +69,7 @@ fail_errno(struct failure *failure, enum which_file file)
     return -1;
 }
 
-static int
-fail_format(struct failure *failure, enum which_file file, const char *format, ...)
+static int fail_format(struct failure *failure, enum which_file file, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
@@ -118,7 +117,7 @@ read_exactly(int fd, unsigned char *buffer, size_t size)
             continue;
         if (got <= 0) {
             if (got == 0)
-                errno = EIO;    /* the file shrank while we read it */
+                errno = EIO; /* the file shrank while we read it */
             return -1;
         }
         done += (size_t)got;
@@ -138,7 +137,7 @@ open_key_file(const char *path, enum which_file file, int key_size, int has_head
         return fail_errno(failure, file);
     struct stat info;
     int bad = fstat(result->fd, &info) < 0;
-    if (!bad && !S_ISREG(info.st_mode)) {    /* a directory, a device, a pipe */
+    if (!bad && !S_ISREG(info.st_mode)) { /* a directory, a device, a pipe */
         errno = S_ISDIR(info.st_mode) ? EISDIR : EINVAL;
         bad = 1;
     }
@@ -151,28 +150,35 @@ open_key_file(const char *path, enum which_file file, int key_size, int has_head
     if (has_header) {
         unsigned char header[HEADER_SIZE];
         if (size < HEADER_SIZE)
-            return fail_format(failure, file, "%zu bytes is shorter than the %d-byte header",
-                               size, HEADER_SIZE);
+            return fail_format(failure, file, "%zu bytes is shorter than the %d-byte header", size,
+                               HEADER_SIZE);
         if (read_exactly(result->fd, header, HEADER_SIZE) < 0)
             return fail_errno(failure, file);
         if (memcmp(header, HEADER_MAGIC, 4) != 0)
-            return fail_format(failure, file, "no \"%s\" header (has_header=False for a bare "
-                               "array of keys?)", HEADER_MAGIC);
+            return fail_format(failure, file,
+                               "no \"%s\" header (has_header=False for a bare "
+                               "array of keys?)",
+                               HEADER_MAGIC);
         uint64_t header_key_size = load_le(header + 4, 4);
         if (header_key_size != (uint64_t)key_size)
-            return fail_format(failure, file, "the header says %llu-byte keys, the call "
-                               "says %d (key64=%s)", (unsigned long long)header_key_size,
-                               key_size, key_size == 8 ? "True" : "False");
+            return fail_format(failure, file,
+                               "the header says %llu-byte keys, the call "
+                               "says %d (key64=%s)",
+                               (unsigned long long)header_key_size, key_size,
+                               key_size == 8 ? "True" : "False");
         body = size - HEADER_SIZE;
         uint64_t header_count = load_le(header + 8, 8);
         if (body % (size_t)key_size == 0 && header_count != body / (size_t)key_size)
-            return fail_format(failure, file, "the header counts %llu keys, the file "
-                               "holds %zu", (unsigned long long)header_count,
-                               body / (size_t)key_size);
+            return fail_format(failure, file,
+                               "the header counts %llu keys, the file "
+                               "holds %zu",
+                               (unsigned long long)header_count, body / (size_t)key_size);
     }
     if (body % (size_t)key_size != 0)
-        return fail_format(failure, file, "%zu bytes of keys is not a multiple of the "
-                           "key size %d", body, key_size);
+        return fail_format(failure, file,
+                           "%zu bytes of keys is not a multiple of the "
+                           "key size %d",
+                           body, key_size);
     /* [end: checks] */
     result->count = body / (size_t)key_size;
     return 0;
@@ -189,11 +195,11 @@ open_key_file(const char *path, enum which_file file, int key_size, int has_head
 #define EMPTY UINT64_MAX
 
 struct key_set {
-    uint64_t *bitmap;           /* bit (key - min) is set for each key ... */
-    uint64_t min, max;          /* ... with min <= key <= max */
-    uint64_t *slots;            /* or else the hash set */
-    size_t mask;                /* capacity - 1, capacity a power of two */
-    int shift;                  /* 64 - log2(capacity): keeps the top bits */
+    uint64_t *bitmap;  /* bit (key - min) is set for each key ... */
+    uint64_t min, max; /* ... with min <= key <= max */
+    uint64_t *slots;   /* or else the hash set */
+    size_t mask;       /* capacity - 1, capacity a power of two */
+    int shift;         /* 64 - log2(capacity): keeps the top bits */
     int has_empty_key;
 };
 
@@ -209,7 +215,7 @@ set_build(struct key_set *set, const unsigned char *keys, size_t count, int key_
 {
     memset(set, 0, sizeof *set);
     if (count == 0) {
-        set->min = 1;           /* empty: min > max, so set_contains finds nothing */
+        set->min = 1; /* empty: min > max, so set_contains finds nothing */
         return 0;
     }
     set->min = UINT64_MAX;
@@ -219,7 +225,7 @@ set_build(struct key_set *set, const unsigned char *keys, size_t count, int key_
         set->max = key > set->max ? key : set->max;
     }
     uint64_t range = set->max - set->min;
-    if (range / 8 < 16 * (uint64_t)count) {       /* under 16 bytes per key */
+    if (range / 8 < 16 * (uint64_t)count) { /* under 16 bytes per key */
         set->bitmap = calloc(range / 64 + 1, sizeof *set->bitmap);
         if (set->bitmap == NULL)
             return -1;
@@ -239,7 +245,7 @@ set_build(struct key_set *set, const unsigned char *keys, size_t count, int key_
     set->slots = malloc(capacity * sizeof *set->slots);
     if (set->slots == NULL)
         return -1;
-    memset(set->slots, 0xff, capacity * sizeof *set->slots);   /* all EMPTY */
+    memset(set->slots, 0xff, capacity * sizeof *set->slots); /* all EMPTY */
     set->mask = capacity - 1;
     set->shift = shift;
     for (size_t i = 0; i < count; i++) {
@@ -302,9 +308,9 @@ write_all(int fd, const unsigned char *data, size_t size)
 }
 
 /* [region: negative] */
-#define CHUNK_KEYS 65536        /* `all` is streamed through a buffer of this many keys */
+#define CHUNK_KEYS 65536 /* `all` is streamed through a buffer of this many keys */
 
-#define NEGATIVE_STOPPED (-2)  /* stop() said to stop */
+#define NEGATIVE_STOPPED (-2) /* stop() said to stop */
 
 /* The keys of all_path not in in_path, in order, into out_path. Memory: the
  * set of `in`, and one chunk of `all` in and out. The output is written to a
@@ -314,9 +320,8 @@ write_all(int fd, const unsigned char *data, size_t size)
  * (targets_negative answers: when Ctrl-C was pressed). Returns the count, -1
  * (failure filled in) or NEGATIVE_STOPPED. */
 static Py_ssize_t
-negative(const char *all_path, const char *in_path, const char *out_path,
-         int has_header, int key_size, int (*stop)(void *), void *context,
-         struct failure *failure)
+negative(const char *all_path, const char *in_path, const char *out_path, int has_header,
+         int key_size, int (*stop)(void *), void *context, struct failure *failure)
 {
     struct key_file all = {-1, 0}, in = {-1, 0};
     struct key_set set = {0};
@@ -325,13 +330,13 @@ negative(const char *all_path, const char *in_path, const char *out_path,
     Py_ssize_t written = -1;
 
     if (open_key_file(all_path, FILE_ALL, key_size, has_header, &all, failure) < 0
-            || open_key_file(in_path, FILE_IN, key_size, has_header, &in, failure) < 0)
+        || open_key_file(in_path, FILE_IN, key_size, has_header, &in, failure) < 0)
         goto done;
 
     /* The whole of `in`, into a set. */
     in_keys = malloc(in.count * key_size + 1);
     if (in_keys == NULL || read_exactly(in.fd, in_keys, in.count * key_size) < 0
-            || set_build(&set, in_keys, in.count, key_size) < 0) {
+        || set_build(&set, in_keys, in.count, key_size) < 0) {
         fail_errno(failure, FILE_IN);
         goto done;
     }
@@ -346,11 +351,11 @@ negative(const char *all_path, const char *in_path, const char *out_path,
     }
     if (replace_open(&file, out_path) < 0) {
         fail_errno(failure, FILE_OUT);
-        if (file.refusal != NULL)       /* not a regular file: say so, not strerror */
+        if (file.refusal != NULL) /* not a regular file: say so, not strerror */
             snprintf(failure->reason, sizeof failure->reason, "%s", file.refusal);
         goto done;
     }
-    unsigned char header[HEADER_SIZE] = {0};    /* rewritten once the count is known */
+    unsigned char header[HEADER_SIZE] = {0}; /* rewritten once the count is known */
     if (has_header && write_all(file.fd, header, HEADER_SIZE) < 0) {
         fail_errno(failure, FILE_OUT);
         goto done;
@@ -391,7 +396,7 @@ negative(const char *all_path, const char *in_path, const char *out_path,
         memcpy(header, HEADER_MAGIC, 4);
         store_le(header + 4, (uint64_t)key_size, 4);
         store_le(header + 8, count, 8);
-        errno = 0;              /* a short write sets no errno: don't report a stale one */
+        errno = 0; /* a short write sets no errno: don't report a stale one */
         if (pwrite(file.fd, header, HEADER_SIZE, 0) != HEADER_SIZE) {
             if (errno == 0)
                 errno = EIO;
@@ -399,14 +404,14 @@ negative(const char *all_path, const char *in_path, const char *out_path,
             goto done;
         }
     }
-    if (replace_commit(&file) < 0) {    /* close(), rename() over the target */
+    if (replace_commit(&file) < 0) { /* close(), rename() over the target */
         fail_errno(failure, FILE_OUT);
         goto done;
     }
     written = (Py_ssize_t)count;
 
 done:
-    replace_end(&file);         /* after a failure: closes and removes the temporary file */
+    replace_end(&file); /* after a failure: closes and removes the temporary file */
     if (all.fd >= 0)
         close(all.fd);
     if (in.fd >= 0)
@@ -425,7 +430,7 @@ done:
 
 /* [region: state] */
 typedef struct {
-    PyObject *Error;            /* targets.Error, created in targets_exec */
+    PyObject *Error; /* targets.Error, created in targets_exec */
 } targets_state;
 
 static targets_state *
@@ -445,23 +450,24 @@ raise_failure(targets_state *state, const struct failure *failure, PyObject *pat
 {
     PyObject *error, *reason;
     if (failure->error_number != 0) {
-        reason = PyUnicode_FromString(failure->reason[0] != '\0' ? failure->reason
-                                                                 : strerror(failure->error_number));
-        error = reason ? PyObject_CallFunction(state->Error, "iOO", failure->error_number,
-                                               reason, path) : NULL;
+        reason = PyUnicode_FromString(
+            failure->reason[0] != '\0' ? failure->reason : strerror(failure->error_number));
+        error = reason ? PyObject_CallFunction(state->Error, "iOO", failure->error_number, reason,
+                                               path)
+                       : NULL;
     }
     else {
         reason = PyUnicode_FromString(failure->reason);
         PyObject *message = reason ? PyUnicode_FromFormat("%U: %U", path, reason) : NULL;
         error = message ? PyObject_CallOneArg(state->Error, message) : NULL;
         Py_XDECREF(message);
-        if (error != NULL && (PyObject_SetAttrString(error, "strerror", reason) < 0
-                              || PyObject_SetAttrString(error, "filename", path) < 0))
+        if (error != NULL
+            && (PyObject_SetAttrString(error, "strerror", reason) < 0
+                || PyObject_SetAttrString(error, "filename", path) < 0))
             Py_CLEAR(error);
     }
-    if (error != NULL
-            && PyObject_SetAttrString(error, "path", path) == 0
-            && PyObject_SetAttrString(error, "reason", reason) == 0)
+    if (error != NULL && PyObject_SetAttrString(error, "path", path) == 0
+        && PyObject_SetAttrString(error, "reason", reason) == 0)
         PyErr_SetObject(state->Error, error);
     Py_XDECREF(error);
     Py_XDECREF(reason);
@@ -469,23 +475,23 @@ raise_failure(targets_state *state, const struct failure *failure, PyObject *pat
 /* [end: raise] */
 
 PyDoc_STRVAR(targets_negative_doc,
-"targets_negative(all_path, in_path, out_path, has_header=True, key64=False)\n"
-"--\n"
-"\n"
-"Write the keys of all_path that are not in in_path to out_path, in the order\n"
-"of all_path (repeats kept), and return how many were written.\n"
-"\n"
-"A key file is an array of little-endian unsigned keys, 4 bytes each (8 with\n"
-"key64=True). With has_header=True (the default) every file -- the output too --\n"
-"starts with a 16-byte header: the magic b'TGTS', the key size as a 4-byte\n"
-"integer, the number of keys as an 8-byte integer (all little-endian).\n"
-"\n"
-"Raises targets.Error, naming the file: missing or unreadable file, a size that\n"
-"is not a whole number of keys, a header that is missing or disagrees with the\n"
-"call or with the file's size, an output that cannot be written. The output is\n"
-"replaced only when complete. The GIL is released for the whole computation;\n"
-"Ctrl-C (a signal handler that raises) stops it within about 50 ms, and the\n"
-"output is then left as it was.");
+             "targets_negative(all_path, in_path, out_path, has_header=True, key64=False)\n"
+             "--\n"
+             "\n"
+             "Write the keys of all_path that are not in in_path to out_path, in the order\n"
+             "of all_path (repeats kept), and return how many were written.\n"
+             "\n"
+             "A key file is an array of little-endian unsigned keys, 4 bytes each (8 with\n"
+             "key64=True). With has_header=True (the default) every file -- the output too --\n"
+             "starts with a 16-byte header: the magic b'TGTS', the key size as a 4-byte\n"
+             "integer, the number of keys as an 8-byte integer (all little-endian).\n"
+             "\n"
+             "Raises targets.Error, naming the file: missing or unreadable file, a size that\n"
+             "is not a whole number of keys, a header that is missing or disagrees with the\n"
+             "call or with the file's size, an output that cannot be written. The output is\n"
+             "replaced only when complete. The GIL is released for the whole computation;\n"
+             "Ctrl-C (a signal handler that raises) stops it within about 50 ms, and the\n"
+             "output is then left as it was.");
 
 /* negative()'s stop(): Ctrl-C (any signal whose handler raises) ends the call. */
 static int
@@ -499,16 +505,15 @@ static PyObject *
 targets_negative(PyObject *module, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"all_path", "in_path", "out_path", "has_header", "key64", NULL};
-    PyObject *paths[3] = {NULL, NULL, NULL};    /* bytes, from PyUnicode_FSConverter */
+    PyObject *paths[3] = {NULL, NULL, NULL}; /* bytes, from PyUnicode_FSConverter */
     int has_header = 1, key64 = 0;
     PyObject *result = NULL;
 
     /* O&: the converter turns str, bytes or pathlib.Path into file-system bytes. */
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&O&O&|pp:targets_negative", kwlist,
                                      PyUnicode_FSConverter, &paths[FILE_ALL],
-                                     PyUnicode_FSConverter, &paths[FILE_IN],
-                                     PyUnicode_FSConverter, &paths[FILE_OUT],
-                                     &has_header, &key64))
+                                     PyUnicode_FSConverter, &paths[FILE_IN], PyUnicode_FSConverter,
+                                     &paths[FILE_OUT], &has_header, &key64))
         goto done;
 
     /* Plain C strings: they stay valid while `paths` holds the bytes objects. */
@@ -517,14 +522,14 @@ targets_negative(PyObject *module, PyObject *args, PyObject *kwargs)
     const char *out_path = PyBytes_AS_STRING(paths[FILE_OUT]);
     struct failure failure = {0, FILE_ALL, ""};
     Py_ssize_t written;
-    signal_check check = {NULL, {0, 0}};    /* .thread: NULL while the GIL is held */
+    signal_check check = {NULL, {0, 0}}; /* .thread: NULL while the GIL is held */
 
-    RELEASE_GIL(check.thread);  /* no Python object may be touched from here ... */
-    written = negative(all_path, in_path, out_path, has_header, key64 ? 8 : 4,
-                       stop_on_signal, &check, &failure);
-    ACQUIRE_GIL(check.thread);  /* ... to here */
+    RELEASE_GIL(check.thread); /* no Python object may be touched from here ... */
+    written = negative(all_path, in_path, out_path, has_header, key64 ? 8 : 4, stop_on_signal,
+                       &check, &failure);
+    ACQUIRE_GIL(check.thread); /* ... to here */
 
-    if (written == NEGATIVE_STOPPED)    /* Ctrl-C: the handler's exception is set */
+    if (written == NEGATIVE_STOPPED) /* Ctrl-C: the handler's exception is set */
         goto done;
     if (written < 0) {
         /* Report the path as a str, decoded from the file-system bytes, whether the
@@ -546,13 +551,13 @@ done:
 
 /* [region: module] */
 PyDoc_STRVAR(error_doc,
-"A key file is missing, unreadable, malformed, or the output cannot be written.\n"
-"\n"
-"A subclass of OSError: every failure concerns a file, so `except OSError`\n"
-"catches it. .path names the file and .reason says what went wrong; as in\n"
-"any OSError about a file, .filename is the path and .strerror the reason.\n"
-"A failed system call has its .errno; wrong contents have .errno None and\n"
-"the message \"path: reason\".");
+             "A key file is missing, unreadable, malformed, or the output cannot be written.\n"
+             "\n"
+             "A subclass of OSError: every failure concerns a file, so `except OSError`\n"
+             "catches it. .path names the file and .reason says what went wrong; as in\n"
+             "any OSError about a file, .filename is the path and .strerror the reason.\n"
+             "A failed system call has its .errno; wrong contents have .errno None and\n"
+             "the message \"path: reason\".");
 
 /* str(error). OSError's own gives "[Errno 2] reason: 'path'", and for wrong
  * contents, which have no errno but a filename, "[Errno None] reason: 'path'":
@@ -586,8 +591,8 @@ targets_exec(PyObject *module)
     PyObject *body = PyDict_New();
     PyObject *str = body ? PyDescr_NewMethod((PyTypeObject *)PyExc_OSError, &error_str_def) : NULL;
     if (str != NULL && PyDict_SetItemString(body, "__str__", str) == 0)
-        state->Error = PyErr_NewExceptionWithDoc(MODULE_NAME ".Error", error_doc,
-                                                 PyExc_OSError, body);
+        state->Error =
+            PyErr_NewExceptionWithDoc(MODULE_NAME ".Error", error_doc, PyExc_OSError, body);
     Py_XDECREF(str);
     Py_XDECREF(body);
     if (state->Error == NULL)
@@ -635,7 +640,7 @@ targets_free(void *module)
 static PyMethodDef targets_methods[] = {
     {"targets_negative", (PyCFunction)(void (*)(void))targets_negative,
      METH_VARARGS | METH_KEYWORDS, targets_negative_doc},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot targets_slots[] = {
@@ -646,11 +651,11 @@ static PyModuleDef_Slot targets_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef targets_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = MODULE_NAME,
     .m_doc = "Key-file difference in C: a module exception, and the GIL released.",
     .m_size = sizeof(targets_state),
@@ -661,7 +666,8 @@ static struct PyModuleDef targets_module = {
     .m_free = targets_free,
 };
 
-PyMODINIT_FUNC MODULE_INIT(void)
+PyMODINIT_FUNC
+MODULE_INIT(void)
 {
     return PyModuleDef_Init(&targets_module);
 }

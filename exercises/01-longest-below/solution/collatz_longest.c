@@ -26,11 +26,11 @@ collatz_steps(uint64_t n)
 }
 
 PyDoc_STRVAR(longest_below_doc,
-"longest_below($module, limit, /)\n"
-"--\n"
-"\n"
-"(n, steps) for the n in 1..limit-1 with the longest Collatz sequence\n"
-"(the smallest such n on a tie).");
+             "longest_below($module, limit, /)\n"
+             "--\n"
+             "\n"
+             "(n, steps) for the n in 1..limit-1 with the longest Collatz sequence\n"
+             "(the smallest such n on a tie).");
 
 static PyObject *
 longest_below(PyObject *Py_UNUSED(module), PyObject *arg)
@@ -45,7 +45,8 @@ longest_below(PyObject *Py_UNUSED(module), PyObject *arg)
     for (Py_ssize_t n = 2; n < limit; n++) {
         Py_ssize_t steps = collatz_steps((uint64_t)n);
         if (steps < 0)
-            return PyErr_Format(PyExc_OverflowError, "the sequence of %zd leaves the 64-bit range", n);
+            return PyErr_Format(PyExc_OverflowError, "the sequence of %zd leaves the 64-bit range",
+                                n);
         if (steps > best_steps) {
             best_n = n;
             best_steps = steps;
@@ -56,7 +57,7 @@ longest_below(PyObject *Py_UNUSED(module), PyObject *arg)
 
 static PyMethodDef collatz_longest_methods[] = {
     {"longest_below", longest_below, METH_O, longest_below_doc},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot collatz_longest_slots[] = {
@@ -66,11 +67,11 @@ static PyModuleDef_Slot collatz_longest_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef collatz_longest_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "collatz_longest",
     .m_doc = "Exercise 01-longest-below.",
     .m_size = 0,
@@ -78,7 +79,8 @@ static struct PyModuleDef collatz_longest_module = {
     .m_slots = collatz_longest_slots,
 };
 
-PyMODINIT_FUNC PyInit_collatz_longest(void)
+PyMODINIT_FUNC
+PyInit_collatz_longest(void)
 {
     return PyModuleDef_Init(&collatz_longest_module);
 }

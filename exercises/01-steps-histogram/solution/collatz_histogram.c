@@ -24,11 +24,10 @@ collatz_steps(uint64_t n)
     return steps;
 }
 
-PyDoc_STRVAR(histogram_doc,
-"histogram($module, limit, /)\n"
-"--\n"
-"\n"
-"{steps: how many n in 1..limit-1 take that many Collatz steps}.");
+PyDoc_STRVAR(histogram_doc, "histogram($module, limit, /)\n"
+                            "--\n"
+                            "\n"
+                            "{steps: how many n in 1..limit-1 take that many Collatz steps}.");
 
 static PyObject *
 histogram(PyObject *Py_UNUSED(module), PyObject *arg)
@@ -48,23 +47,23 @@ histogram(PyObject *Py_UNUSED(module), PyObject *arg)
             PyErr_Format(PyExc_OverflowError, "the sequence of %zd leaves the 64-bit range", n);
             goto error;
         }
-        PyObject *key = PyLong_FromSsize_t(steps);             /* ours */
+        PyObject *key = PyLong_FromSsize_t(steps); /* ours */
         if (key == NULL)
             goto error;
-        PyObject *old = PyDict_GetItemWithError(counts, key);  /* lent */
+        PyObject *old = PyDict_GetItemWithError(counts, key); /* lent */
         Py_ssize_t count = 0;
         if (old != NULL)
-            count = PyLong_AsSsize_t(old);      /* cannot fail: we stored it */
+            count = PyLong_AsSsize_t(old); /* cannot fail: we stored it */
         else if (PyErr_Occurred()) {
             Py_DECREF(key);
             goto error;
         }
-        PyObject *value = PyLong_FromSsize_t(count + 1);       /* ours */
+        PyObject *value = PyLong_FromSsize_t(count + 1); /* ours */
         if (value == NULL) {
             Py_DECREF(key);
             goto error;
         }
-        int failed = PyDict_SetItem(counts, key, value);       /* takes its own */
+        int failed = PyDict_SetItem(counts, key, value); /* takes its own */
         Py_DECREF(key);
         Py_DECREF(value);
         if (failed)
@@ -79,7 +78,7 @@ error:
 
 static PyMethodDef collatz_histogram_methods[] = {
     {"histogram", histogram, METH_O, histogram_doc},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot collatz_histogram_slots[] = {
@@ -89,11 +88,11 @@ static PyModuleDef_Slot collatz_histogram_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef collatz_histogram_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "collatz_histogram",
     .m_doc = "Exercise 01-steps-histogram.",
     .m_size = 0,
@@ -101,7 +100,8 @@ static struct PyModuleDef collatz_histogram_module = {
     .m_slots = collatz_histogram_slots,
 };
 
-PyMODINIT_FUNC PyInit_collatz_histogram(void)
+PyMODINIT_FUNC
+PyInit_collatz_histogram(void)
 {
     return PyModuleDef_Init(&collatz_histogram_module);
 }

@@ -26,11 +26,11 @@ collatz_steps(uint64_t n)
 }
 
 PyDoc_STRVAR(histogram_doc,
-"histogram($module, limit, /)\n"
-"--\n"
-"\n"
-"{steps: how many n in 1..limit-1 take that many Collatz steps}, counted\n"
-"without the GIL.");
+             "histogram($module, limit, /)\n"
+             "--\n"
+             "\n"
+             "{steps: how many n in 1..limit-1 take that many Collatz steps}, counted\n"
+             "without the GIL.");
 
 static PyObject *
 histogram(PyObject *Py_UNUSED(module), PyObject *arg)
@@ -43,7 +43,7 @@ histogram(PyObject *Py_UNUSED(module), PyObject *arg)
 
     /* counts[s]: how many n take s steps, for s < capacity. */
     Py_ssize_t *counts = NULL, capacity = 0;
-    Py_ssize_t overflowing_n = 0;       /* failures, kept until the GIL is back */
+    Py_ssize_t overflowing_n = 0; /* failures, kept until the GIL is back */
     int out_of_memory = 0;
 
     Py_BEGIN_ALLOW_THREADS
@@ -75,7 +75,8 @@ histogram(PyObject *Py_UNUSED(module), PyObject *arg)
         goto done;
     }
     if (overflowing_n) {
-        PyErr_Format(PyExc_OverflowError, "the sequence of %zd leaves the 64-bit range", overflowing_n);
+        PyErr_Format(PyExc_OverflowError, "the sequence of %zd leaves the 64-bit range",
+                     overflowing_n);
         goto done;
     }
     result = PyDict_New();
@@ -102,7 +103,7 @@ done:
 
 static PyMethodDef collatz_nogil_methods[] = {
     {"histogram", histogram, METH_O, histogram_doc},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
 static PyModuleDef_Slot collatz_nogil_slots[] = {
@@ -112,11 +113,11 @@ static PyModuleDef_Slot collatz_nogil_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef collatz_nogil_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "collatz_nogil",
     .m_doc = "Exercise 02-histogram-nogil.",
     .m_size = 0,
@@ -124,7 +125,8 @@ static struct PyModuleDef collatz_nogil_module = {
     .m_slots = collatz_nogil_slots,
 };
 
-PyMODINIT_FUNC PyInit_collatz_nogil(void)
+PyMODINIT_FUNC
+PyInit_collatz_nogil(void)
 {
     return PyModuleDef_Init(&collatz_nogil_module);
 }

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 typedef struct {
-    PyObject *StepLimitError;   /* the exception class this module object made */
+    PyObject *StepLimitError; /* the exception class this module object made */
 } module_state;
 
 static inline module_state *
@@ -16,17 +16,18 @@ get_state(PyObject *module)
 }
 
 PyDoc_STRVAR(collatz_steps_doc,
-"collatz_steps($module, n, max_steps, /)\n"
-"--\n"
-"\n"
-"Number of Collatz steps from n down to 1. Raises StepLimitError if 1 is\n"
-"not reached within max_steps steps.");
+             "collatz_steps($module, n, max_steps, /)\n"
+             "--\n"
+             "\n"
+             "Number of Collatz steps from n down to 1. Raises StepLimitError if 1 is\n"
+             "not reached within max_steps steps.");
 
 static PyObject *
 collatz_steps(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 2)
-        return PyErr_Format(PyExc_TypeError, "collatz_steps() takes 2 arguments (%zd given)", nargs);
+        return PyErr_Format(PyExc_TypeError, "collatz_steps() takes 2 arguments (%zd given)",
+                            nargs);
     Py_ssize_t n = PyLong_AsSsize_t(args[0]);
     if (n == -1 && PyErr_Occurred())
         return NULL;
@@ -45,7 +46,8 @@ collatz_steps(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (value % 2 == 0)
             value /= 2;
         else if (value > (UINT64_MAX - 1) / 3)
-            return PyErr_Format(PyExc_OverflowError, "the sequence of %zd leaves the 64-bit range", n);
+            return PyErr_Format(PyExc_OverflowError, "the sequence of %zd leaves the 64-bit range",
+                                n);
         else
             value = 3 * value + 1;
         steps++;
@@ -54,8 +56,9 @@ collatz_steps(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyMethodDef collatz_errors_methods[] = {
-    {"collatz_steps", (PyCFunction)(void (*)(void))collatz_steps, METH_FASTCALL, collatz_steps_doc},
-    {NULL, NULL, 0, NULL}
+    {"collatz_steps", (PyCFunction)(void (*)(void))collatz_steps, METH_FASTCALL,
+     collatz_steps_doc},
+    {NULL, NULL, 0, NULL},
 };
 
 static int
@@ -64,8 +67,7 @@ collatz_errors_exec(PyObject *module)
     module_state *state = get_state(module);
     state->StepLimitError = PyErr_NewExceptionWithDoc(
         "collatz_errors.StepLimitError",
-        "A Collatz sequence did not reach 1 within max_steps steps.",
-        PyExc_ValueError, NULL);
+        "A Collatz sequence did not reach 1 within max_steps steps.", PyExc_ValueError, NULL);
     if (state->StepLimitError == NULL)
         return -1;
     return PyModule_AddObjectRef(module, "StepLimitError", state->StepLimitError);
@@ -99,11 +101,11 @@ static PyModuleDef_Slot collatz_errors_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef collatz_errors_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "collatz_errors",
     .m_doc = "Exercise 02-step-limit-error.",
     .m_size = sizeof(module_state),
@@ -114,7 +116,8 @@ static struct PyModuleDef collatz_errors_module = {
     .m_free = collatz_errors_free,
 };
 
-PyMODINIT_FUNC PyInit_collatz_errors(void)
+PyMODINIT_FUNC
+PyInit_collatz_errors(void)
 {
     return PyModuleDef_Init(&collatz_errors_module);
 }

@@ -2,12 +2,12 @@
  * type: equal intervals are equal and hash alike, so they work as dict keys. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <stddef.h>             /* offsetof */
-#include <structmember.h>       /* T_DOUBLE, READONLY (Py_T_DOUBLE, Py_READONLY from 3.12) */
+#include <stddef.h>       /* offsetof */
+#include <structmember.h> /* T_DOUBLE, READONLY (Py_T_DOUBLE, Py_READONLY from 3.12) */
 
 typedef struct {
     PyObject_HEAD
-    double lo, hi;              /* lo <= hi, neither NaN; never changed after tp_new */
+    double lo, hi; /* lo <= hi, neither NaN; never changed after tp_new */
 } IntervalObject;
 
 /* Interval(lo, hi): parse two numbers (PyArg_ParseTupleAndKeywords, format
@@ -21,7 +21,7 @@ interval_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     double lo, hi;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "dd:Interval", kwlist, &lo, &hi))
         return NULL;
-    if (!(lo <= hi)) {          /* false for NaN as well */
+    if (!(lo <= hi)) { /* false for NaN as well */
         PyObject *lo_obj = PyFloat_FromDouble(lo), *hi_obj = PyFloat_FromDouble(hi);
         if (lo_obj != NULL && hi_obj != NULL)
             PyErr_Format(PyExc_ValueError, "an interval needs lo <= hi and no NaN, not %R, %R",
@@ -110,15 +110,15 @@ interval_dealloc(PyObject *op)
 static PyMemberDef interval_members[] = {
     {"lo", T_DOUBLE, offsetof(IntervalObject, lo), READONLY, "The lower bound."},
     {"hi", T_DOUBLE, offsetof(IntervalObject, hi), READONLY, "The upper bound."},
-    {NULL, 0, 0, 0, NULL}
+    {NULL, 0, 0, 0, NULL},
 };
 
 PyDoc_STRVAR(interval_doc,
-"Interval(lo, hi)\n"
-"--\n"
-"\n"
-"The closed interval [lo, hi] of floats: immutable, equal to an Interval with\n"
-"the same bounds, hashable; `x in interval` tests lo <= x <= hi.");
+             "Interval(lo, hi)\n"
+             "--\n"
+             "\n"
+             "The closed interval [lo, hi] of floats: immutable, equal to an Interval with\n"
+             "the same bounds, hashable; `x in interval` tests lo <= x <= hi.");
 
 static PyType_Slot interval_slots[] = {
     {Py_tp_doc, (void *)interval_doc},
@@ -129,7 +129,7 @@ static PyType_Slot interval_slots[] = {
     {Py_tp_hash, interval_hash},
     {Py_tp_richcompare, interval_richcompare},
     {Py_sq_contains, interval_contains},
-    {0, NULL}
+    {0, NULL},
 };
 
 static PyType_Spec interval_spec = {
@@ -158,11 +158,11 @@ static PyModuleDef_Slot interval_module_slots[] = {
 #if PY_VERSION_HEX >= 0x030D0000
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef interval_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "interval",
     .m_doc = "Exercise 03-value-type.",
     .m_size = 0,

@@ -10,16 +10,18 @@
 #include "latlng.hpp"
 
 // Called inside a catch block: the exception being handled, as a Python exception.
-static PyObject* raise_python_error() {
+static PyObject *
+raise_python_error()
+{
     try {
-        throw;                                  // the exception being handled, again
-    } catch (const latlng::ParseError& e) {
+        throw;  // the exception being handled, again
+    } catch (const latlng::ParseError &e) {
         PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const latlng::OutOfRange& e) {
+    } catch (const latlng::OutOfRange &e) {
         PyErr_SetString(PyExc_ValueError, e.what());
-    } catch (const std::bad_alloc&) {
+    } catch (const std::bad_alloc &) {
         PyErr_NoMemory();
-    } catch (const std::exception& e) {
+    } catch (const std::exception &e) {
         PyErr_Format(PyExc_RuntimeError, "latlng: unexpected C++ exception: %s", e.what());
     } catch (...) {
         PyErr_SetString(PyExc_RuntimeError, "latlng: unknown C++ exception");
@@ -27,18 +29,21 @@ static PyObject* raise_python_error() {
     return nullptr;
 }
 
-static PyObject* point_tuple(const latlng::Point& point) {
+static PyObject *
+point_tuple(const latlng::Point &point)
+{
     return Py_BuildValue("(dd)", point.lat, point.lng);
 }
 
-PyDoc_STRVAR(parse_doc,
-"parse($module, text, /)\n"
-"--\n\n"
-"(lat, lng) in degrees from the text \"lat,lng\".");
+PyDoc_STRVAR(parse_doc, "parse($module, text, /)\n"
+                        "--\n\n"
+                        "(lat, lng) in degrees from the text \"lat,lng\".");
 
-static PyObject* parse(PyObject*, PyObject* arg) {
+static PyObject *
+parse(PyObject *, PyObject *arg)
+{
     Py_ssize_t size;
-    const char* text = PyUnicode_AsUTF8AndSize(arg, &size);
+    const char *text = PyUnicode_AsUTF8AndSize(arg, &size);
     if (text == nullptr)
         return nullptr;
     try {
@@ -48,13 +53,14 @@ static PyObject* parse(PyObject*, PyObject* arg) {
     }
 }
 
-PyDoc_STRVAR(repeat_doc,
-"repeat($module, text, n, /)\n"
-"--\n\n"
-"A list of n copies of the point parse(text) gives.");
+PyDoc_STRVAR(repeat_doc, "repeat($module, text, n, /)\n"
+                         "--\n\n"
+                         "A list of n copies of the point parse(text) gives.");
 
-static PyObject* repeat(PyObject*, PyObject* args) {
-    const char* text;
+static PyObject *
+repeat(PyObject *, PyObject *args)
+{
+    const char *text;
     Py_ssize_t size, n;
     if (!PyArg_ParseTuple(args, "s#n:repeat", &text, &size, &n))
         return nullptr;
@@ -66,11 +72,11 @@ static PyObject* repeat(PyObject*, PyObject* args) {
     } catch (...) {
         return raise_python_error();
     }
-    PyObject* list = PyList_New(n);
+    PyObject *list = PyList_New(n);
     if (list == nullptr)
         return nullptr;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject* item = point_tuple(points[i]);
+        PyObject *item = point_tuple(points[i]);
         if (item == nullptr) {
             Py_DECREF(list);
             return nullptr;
@@ -97,15 +103,19 @@ static PyModuleDef_Slot latlng_slots[] = {
 };
 
 static PyModuleDef latlng_module = {
-    PyModuleDef_HEAD_INIT,
-    "latlng",                                   // m_name
-    "Exercise 06-exception-boundary.",          // m_doc
-    0,                                          // m_size
-    latlng_methods,                             // m_methods
-    latlng_slots,                               // m_slots
-    nullptr, nullptr, nullptr,                  // m_traverse, m_clear, m_free
+    .m_base = PyModuleDef_HEAD_INIT,
+    "latlng",                           // m_name
+    "Exercise 06-exception-boundary.",  // m_doc
+    0,                                  // m_size
+    latlng_methods,                     // m_methods
+    latlng_slots,                       // m_slots
+    nullptr,
+    nullptr,
+    nullptr,  // m_traverse, m_clear, m_free
 };
 
-PyMODINIT_FUNC PyInit_latlng(void) {
+PyMODINIT_FUNC
+PyInit_latlng(void)
+{
     return PyModuleDef_Init(&latlng_module);
 }

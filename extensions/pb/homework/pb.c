@@ -23,14 +23,15 @@
 #define MAGIC 0xFFFFFFFFu
 #define DEVICE_APPS_TYPE 1
 #define HEADER_SIZE 8
-#define MAX_MESSAGE_SIZE 0xFFFF         /* the header's length field is 16 bits */
+#define MAX_MESSAGE_SIZE 0xFFFF /* the header's length field is 16 bits */
 
 typedef struct {
-    PyObject *error;            /* pb.Error, a ValueError subclass */
-    PyTypeObject *reader_type;  /* pb.DeviceAppsReader, what deviceapps_xread_pb returns */
+    PyObject *error;           /* pb.Error, a ValueError subclass */
+    PyTypeObject *reader_type; /* pb.DeviceAppsReader, what deviceapps_xread_pb returns */
 } pb_state;
 
-static inline pb_state *get_state(PyObject *module)
+static inline pb_state *
+get_state(PyObject *module)
 {
     return (pb_state *)PyModule_GetState(module);
 }
@@ -54,11 +55,11 @@ static inline pb_state *get_state(PyObject *module)
 /* [end: protobuf-c-example] */
 
 PyDoc_STRVAR(xwrite_doc,
-"deviceapps_xwrite_pb(iterable, path, compresslevel=6)\n"
-"--\n"
-"\n"
-"Write the dicts of `iterable` to `path` as a gzip stream of DeviceApps records\n"
-"and return the number of uncompressed bytes written, headers included.");
+             "deviceapps_xwrite_pb(iterable, path, compresslevel=6)\n"
+             "--\n"
+             "\n"
+             "Write the dicts of `iterable` to `path` as a gzip stream of DeviceApps records\n"
+             "and return the number of uncompressed bytes written, headers included.");
 
 /* [region: todo-write] */
 /* TODO, milestone 1: refuse a compresslevel outside 0..9 (ValueError, README.md);
@@ -78,8 +79,8 @@ deviceapps_xwrite_pb(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwar
     static char *kwlist[] = {"iterable", "path", "compresslevel", NULL};
     PyObject *iterable, *path;
     int level = 6;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|i:deviceapps_xwrite_pb", kwlist,
-                                     &iterable, &path, &level))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|i:deviceapps_xwrite_pb", kwlist, &iterable,
+                                     &path, &level))
         return NULL;
     PyErr_SetString(PyExc_NotImplementedError, "deviceapps_xwrite_pb: your homework");
     return NULL;
@@ -87,10 +88,10 @@ deviceapps_xwrite_pb(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwar
 /* [end: todo-write] */
 
 PyDoc_STRVAR(xread_doc,
-"deviceapps_xread_pb(path)\n"
-"--\n"
-"\n"
-"Return an iterator over the records of a file written by deviceapps_xwrite_pb.");
+             "deviceapps_xread_pb(path)\n"
+             "--\n"
+             "\n"
+             "Return an iterator over the records of a file written by deviceapps_xwrite_pb.");
 
 /* ---- reading: the iterator type, declared and registered for you ---- */
 
@@ -98,15 +99,16 @@ PyDoc_STRVAR(xread_doc,
 /* One open gzip stream; each next() reads one record. */
 typedef struct {
     PyObject_HEAD
-    gzFile gz;                  /* NULL once the stream ended or failed */
-    PyObject *path;             /* the path as given: error messages begin with its repr */
-    uint64_t offset;            /* uncompressed byte offset of the next record's header */
-    unsigned char body[MAX_MESSAGE_SIZE];   /* room for the largest message a header allows */
+    gzFile gz;       /* NULL once the stream ended or failed */
+    PyObject *path;  /* the path as given: error messages begin with its repr */
+    uint64_t offset; /* uncompressed byte offset of the next record's header */
+    unsigned char body[MAX_MESSAGE_SIZE]; /* room for the largest message a header allows */
 } ReaderObject;
 
 /* The module state from the reader's type (for st->error): the type was made
  * by PyType_FromModuleAndSpec, so it knows its module. */
-static inline pb_state *get_state_by_type(PyTypeObject *type)
+static inline pb_state *
+get_state_by_type(PyTypeObject *type)
 {
     return (pb_state *)PyType_GetModuleState(type);
 }
@@ -119,7 +121,8 @@ static inline pb_state *get_state_by_type(PyTypeObject *type)
  * A bad magic raises pb.Error already in milestone 2 (README.md has the
  * message: PyErr_Format(get_state_by_type(Py_TYPE(op))->error, ...)); milestone 3 adds the
  * other pb.Error messages for damaged files. */
-static PyObject *reader_next(PyObject *op)
+static PyObject *
+reader_next(PyObject *op)
 {
     ReaderObject *self = (ReaderObject *)op;
     (void)self;
@@ -128,20 +131,23 @@ static PyObject *reader_next(PyObject *op)
 }
 /* [end: todo-next] */
 
-static int reader_traverse(PyObject *op, visitproc visit, void *arg)
+static int
+reader_traverse(PyObject *op, visitproc visit, void *arg)
 {
-    Py_VISIT(Py_TYPE(op));              /* a heap type's instances own a reference to it */
+    Py_VISIT(Py_TYPE(op)); /* a heap type's instances own a reference to it */
     Py_VISIT(((ReaderObject *)op)->path);
     return 0;
 }
 
-static int reader_clear(PyObject *op)
+static int
+reader_clear(PyObject *op)
 {
     Py_CLEAR(((ReaderObject *)op)->path);
     return 0;
 }
 
-static void reader_dealloc(PyObject *op)
+static void
+reader_dealloc(PyObject *op)
 {
     ReaderObject *self = (ReaderObject *)op;
     PyTypeObject *type = Py_TYPE(op);
@@ -155,7 +161,7 @@ static void reader_dealloc(PyObject *op)
 
 static PyType_Slot reader_slots[] = {
     {Py_tp_doc, "Iterator over the DeviceApps records of a file (from deviceapps_xread_pb)."},
-    {Py_tp_iter, PyObject_SelfIter},    /* iter(reader) is reader */
+    {Py_tp_iter, PyObject_SelfIter}, /* iter(reader) is reader */
     {Py_tp_iternext, reader_next},
     {Py_tp_traverse, reader_traverse},
     {Py_tp_clear, reader_clear},
@@ -194,10 +200,11 @@ static PyMethodDef pb_methods[] = {
     {"deviceapps_xwrite_pb", (PyCFunction)(void (*)(void))deviceapps_xwrite_pb,
      METH_VARARGS | METH_KEYWORDS, xwrite_doc},
     {"deviceapps_xread_pb", deviceapps_xread_pb, METH_O, xread_doc},
-    {NULL, NULL, 0, NULL}
+    {NULL, NULL, 0, NULL},
 };
 
-static int pb_exec(PyObject *module)
+static int
+pb_exec(PyObject *module)
 {
     pb_state *st = get_state(module);
     st->reader_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &reader_spec, NULL);
@@ -216,21 +223,24 @@ static int pb_exec(PyObject *module)
     return 0;
 }
 
-static int pb_traverse(PyObject *module, visitproc visit, void *arg)
+static int
+pb_traverse(PyObject *module, visitproc visit, void *arg)
 {
     Py_VISIT(get_state(module)->error);
     Py_VISIT(get_state(module)->reader_type);
     return 0;
 }
 
-static int pb_clear(PyObject *module)
+static int
+pb_clear(PyObject *module)
 {
     Py_CLEAR(get_state(module)->error);
     Py_CLEAR(get_state(module)->reader_type);
     return 0;
 }
 
-static void pb_free(void *module)
+static void
+pb_free(void *module)
 {
     pb_clear((PyObject *)module);
 }
@@ -245,11 +255,11 @@ static PyModuleDef_Slot pb_slots[] = {
      * stays on for this module. */
     {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
-    {0, NULL}
+    {0, NULL},
 };
 
 static struct PyModuleDef pb_module = {
-    PyModuleDef_HEAD_INIT,
+    .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "pb",
     .m_doc = "Write and read gzip streams of DeviceApps protobuf records (your homework).",
     .m_size = sizeof(pb_state),
@@ -260,7 +270,8 @@ static struct PyModuleDef pb_module = {
     .m_free = pb_free,
 };
 
-PyMODINIT_FUNC PyInit_pb(void)
+PyMODINIT_FUNC
+PyInit_pb(void)
 {
     return PyModuleDef_Init(&pb_module);
 }
