@@ -10,7 +10,7 @@ import julia_compiled
 import julia_memview
 import julia_numpy
 import julia_prange
-import julia_purepy
+import julia_annotated
 import julia_python
 
 
@@ -33,7 +33,7 @@ def run(quick, measure):
         "Cython, unchanged": lambda: julia_compiled.calculate_z(maxiter, zs, cs),
         "Cython, cdef types": lambda: julia_cdef.calculate_z(maxiter, zs, cs),
         "Cython, abs rewritten": lambda: julia_abs.calculate_z(maxiter, zs, cs),
-        "Cython, Pure Python mode": lambda: julia_purepy.calculate_z(maxiter, zs, cs),
+        "Cython, Pure Python mode": lambda: julia_annotated.calculate_z(maxiter, zs, cs),
         "Cython, memoryviews": lambda: julia_memview.calculate_z(maxiter, za, ca),
         "plain C -O3": lambda: julia_c.calculate_z_scalar(maxiter, za, ca),
         "prange, 2 threads, static": lambda: julia_prange.calculate_z(maxiter, za, ca, 2, "static"),

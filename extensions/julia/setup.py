@@ -27,7 +27,7 @@ setup(
             rung("julia_compiled", "julia_compiled.pyx"),
             rung("julia_cdef", "julia_cdef.pyx"),
             rung("julia_abs", "julia_abs.pyx"),
-            rung("julia_purepy", "julia_purepy.py"),
+            rung("julia_annotated", "julia_annotated.py"),
             rung("julia_memview", "julia_memview.pyx"),
             rung("julia_prange", "julia_prange.pyx", openmp=True),
             rung("julia_c", "julia_c.pyx", c_sources=["julia_kernels.c"]),

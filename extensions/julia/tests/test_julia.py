@@ -9,11 +9,11 @@ import julia_compiled
 import julia_memview
 import julia_numpy
 import julia_prange
-import julia_purepy
+import julia_annotated
 import julia_python
 
 LIST_RUNGS = {"compiled": julia_compiled.calculate_z, "cdef": julia_cdef.calculate_z,
-              "abs": julia_abs.calculate_z, "purepy": julia_purepy.calculate_z}
+              "abs": julia_abs.calculate_z, "annotated": julia_annotated.calculate_z}
 ARRAY_RUNGS = {"memview": julia_memview.calculate_z, "prange": julia_prange.calculate_z,
                "C scalar": julia_c.calculate_z_scalar, "C SIMD": julia_c.calculate_z_simd,
                "NumPy": julia_numpy.calculate_z}
@@ -52,7 +52,7 @@ def test_array_rungs_match_pure_python(small, name):
 
 
 def test_pure_python_mode_is_compiled():
-    assert julia_purepy.__file__.endswith(".so")
+    assert julia_annotated.__file__.endswith(".so")
 
 
 @pytest.mark.parametrize("name", list(LIST_RUNGS)[1:])
