@@ -14,6 +14,7 @@ import html
 import os
 import pathlib
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -136,6 +137,84 @@ def python_thread_beside():
     return call_beside_a_python_thread
 
 
+@dataclasses.dataclass
+class FinishedChild:
+    returncode: int         # when a signal killed the child: minus its number (as subprocess gives it)
+    stdout: str
+    stderr: str
+
+    @property
+    def signal(self):
+        """The signal that killed the child (a signal.Signals where Python names it), or None."""
+        if self.returncode >= 0:
+            return None
+        try:
+            return signal.Signals(-self.returncode)
+        except ValueError:      # a real-time signal Python has no name for
+            return -self.returncode
+
+    @property
+    def ended(self):
+        """How the child ended, in words: "exit code 1", "killed by SIGSEGV"."""
+        if self.signal is None:
+            return f"exit code {self.returncode}"
+        return f"killed by {getattr(self.signal, 'name', f'signal {self.signal}')}"
+
+    @property
+    def report(self):
+        """For an assertion's message: how the child ended and the end of its stderr."""
+        if not self.stderr.strip():
+            return f"{self.ended}, nothing on stderr"
+        return f"{self.ended}; its stderr ends:\n{self.stderr[-3000:]}"
+
+
+def run_program(command, timeout, env=None, cwd=None):
+    """Run command with its output captured as text. A child that is still
+    running after `timeout` seconds fails the test: it gets SIGABRT first, on
+    which a Python started with -X faulthandler prints where each of its
+    threads was (a hang with the GIL released included), then SIGKILL."""
+    __tracebackhide__ = True    # a failure is the test's: pytest shows the test's line, not these
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, errors="replace", env=env, cwd=cwd)
+    hung = False
+    with child:
+        try:
+            stdout, stderr = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            hung = True
+            child.send_signal(signal.SIGABRT)
+            try:
+                stdout, stderr = child.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                stdout, stderr = child.communicate()
+        finally:
+            if child.poll() is None:    # pytest was interrupted: leave no child behind
+                child.kill()
+    finished = FinishedChild(child.returncode, stdout, stderr)
+    if hung:
+        pytest.fail(f"the child was still running after {timeout} s (a hang?): {finished.report}")
+    return finished
+
+
+def run_python_child(code, *argv, options=(), timeout=120, env=None, cwd=None):
+    """Run `code` in a fresh interpreter (python -X faulthandler *options -c code
+    *argv), so that a crash, a hang or a deliberate misuse fails one test
+    instead of ending pytest. env: the child's whole environment (default:
+    this process'). Returns a FinishedChild; a crash prints the Python traceback
+    of each thread to its stderr (faulthandler), which .report shows."""
+    __tracebackhide__ = True
+    return run_program([sys.executable, "-X", "faulthandler", *options, "-c", code, *argv],
+                       timeout, env=env, cwd=cwd)
+
+
+@pytest.fixture
+def python_child():
+    """run_python_child(code, *argv, options=(), timeout=120, env=None, cwd=None)
+    -> FinishedChild: the one way the suites run Python code in a child process."""
+    return run_python_child
+
+
 def blank_outputs(cell):
     """Descriptions of the cell's stored outputs that show nothing."""
     blank = []
@@ -178,15 +257,14 @@ def fuzz_replay():
     process, so that a crash or a hang fails this one test with its input named."""
     def replay(harness):
         tool = pathlib.Path(__file__).resolve().parent / "tools" / "fuzz.py"
-        result = subprocess.run([sys.executable, str(tool), "replay", str(harness)],
-                                capture_output=True, text=True, errors="replace", timeout=600)
+        result = run_program([sys.executable, "-X", "faulthandler", str(tool), "replay", str(harness)],
+                             timeout=600)
         lines = result.stdout.splitlines()
         # Under make memcheck a memory error may end the child with exit code 0
         # (LSAN_OPTIONS=exitcode=0): the last line tells whether it finished.
         if result.returncode != 0 or not lines or not lines[-1].startswith("replayed "):
             last = "\n".join(lines[-5:])
-            pytest.fail(f"replay exited with {result.returncode}\n{last}\n{result.stderr[-3000:]}",
-                        pytrace=False)
+            pytest.fail(f"replay: {result.ended}\n{last}\n{result.stderr[-3000:]}", pytrace=False)
         return lines[-1]
     return replay
 
@@ -221,11 +299,9 @@ def ctrl_c():
     lines printed by `then` (statements run afterwards). A crash fails the test."""
     def press(setup, call, after=0.3, then=""):
         program = CTRL_C_CHILD.format(setup=setup, call=call, after=after, then=then)
-        result = subprocess.run([sys.executable, "-c", program], capture_output=True,
-                                text=True, errors="replace", timeout=300)
+        result = run_python_child(program, timeout=300)
         if result.returncode != 0 or not result.stdout:
-            pytest.fail(f"the child exited with {result.returncode}\n{result.stderr[-3000:]}",
-                        pytrace=False)
+            pytest.fail(f"the child: {result.report}", pytrace=False)
         first, *rest = result.stdout.splitlines()
         what, seconds = first.split()
         return (what, float(seconds)), rest

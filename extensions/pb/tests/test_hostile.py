@@ -14,7 +14,6 @@ import gzip
 import math
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -177,12 +176,11 @@ print(next(pb.deviceapps_xread_pb(sys.argv[1]))["device"]["id"] == "o" * 60_000)
 """
 
 
-def test_a_large_id_freed_mid_call_does_not_crash(tmp_path):
+def test_a_large_id_freed_mid_call_does_not_crash(tmp_path, python_child):
     # A use of the freed id reads unmapped memory here: a segfault, so in a child process.
     # (An id of 1 MB is refused before it is read: its record would exceed 65535 bytes.)
-    run = subprocess.run([sys.executable, "-c", LARGEST_ID_FREED, str(tmp_path / "out")],
-                         capture_output=True, text=True, timeout=120)
-    assert (run.returncode, run.stdout, run.stderr) == (0, "True\n", "")
+    run = python_child(LARGEST_ID_FREED, str(tmp_path / "out"))
+    assert (run.ended, run.stdout, run.stderr) == ("exit code 0", "True\n", ""), run.report
 
 
 # ---- exceptions raised while apps is read pass through ----

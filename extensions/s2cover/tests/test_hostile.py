@@ -9,8 +9,6 @@ import json
 import math
 import os
 import pathlib
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -53,26 +51,29 @@ def error_of(module, document, tmp_path, **options):
     return result
 
 
-def run_child(module, *code, timeout=120):
-    """Run the pieces of code, one after another, in a fresh interpreter with `m`
-    the binding, LUBBOCK and rss_mib() (resident memory) defined; return its
-    stdout lines (it must exit with 0: a crash fails the test with its stderr)."""
-    prelude = textwrap.dedent(f"""\
-        import json, math, os, signal, sys, threading, time
-        import {module.__name__} as m
-        # KeyboardInterrupt on SIGINT even if this process started with it ignored
-        # (as a shell's background job does).
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        LUBBOCK = {str(LUBBOCK)!r}
-        def rss_mib():
-            with open("/proc/self/statm") as statm:
-                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-        """)
-    program = prelude + "".join(textwrap.dedent(piece) for piece in code)
-    run = subprocess.run([sys.executable, "-c", program],
-                         capture_output=True, text=True, timeout=timeout)
-    assert run.returncode == 0, f"exit {run.returncode}: {run.stderr[-2000:]}"
-    return run.stdout.splitlines()
+@pytest.fixture
+def run_child(python_child):
+    """run_child(module, *code, timeout=120): run the pieces of code, one after
+    another, in a fresh interpreter with `m` the binding, LUBBOCK and rss_mib()
+    (resident memory) defined; return its stdout lines (it must exit with 0: a
+    crash fails the test with its signal and stderr)."""
+    def run(module, *code, timeout=120):
+        prelude = textwrap.dedent(f"""\
+            import json, math, os, signal, sys, threading, time
+            import {module.__name__} as m
+            # KeyboardInterrupt on SIGINT even if this process started with it ignored
+            # (as a shell's background job does).
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            LUBBOCK = {str(LUBBOCK)!r}
+            def rss_mib():
+                with open("/proc/self/statm") as statm:
+                    return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+            """)
+        program = prelude + "".join(textwrap.dedent(piece) for piece in code)
+        finished = python_child(program, timeout=timeout)
+        assert finished.returncode == 0, finished.report
+        return finished.stdout.splitlines()
+    return run
 
 
 def square(lng, lat, size):
@@ -88,7 +89,7 @@ def nested_coordinates(depth):
 
 @binding
 @pytest.mark.parametrize("shape", ["coordinates", "properties", "objects"])
-def test_deep_nesting_is_refused_without_a_crash(module, tmp_path, shape):
+def test_deep_nesting_is_refused_without_a_crash(run_child, module, tmp_path, shape):
     """100,000 levels overflowed the C stack (nlohmann's dump, recursing for the
     message, and the message held the whole value)."""
     n = 100_000
@@ -189,7 +190,7 @@ LIMIT_ADDRESS_SPACE = """
 
 
 @binding
-def test_min_level_forcing_too_many_cells_is_refused_at_once(module):
+def test_min_level_forcing_too_many_cells_is_refused_at_once(run_child, module):
     """Lubbock County at min_level 22 is about 480 million cells: refused from a
     lower bound before the covering starts, in milliseconds."""
     lines = run_child(module, LIMIT_ADDRESS_SPACE.format(asan=UNDER_ASAN), """
@@ -205,7 +206,7 @@ def test_min_level_forcing_too_many_cells_is_refused_at_once(module):
 
 
 @binding
-def test_too_many_cells_found_during_the_covering_frees_everything(module, tmp_path):
+def test_too_many_cells_found_during_the_covering_frees_everything(run_child, module, tmp_path):
     """A 2000 km strip 11 m wide: its area and interior say too little, so the
     covering starts, and is stopped when one level passes the limit. Memory
     then returns to what it was; a large legal covering gives it back too."""
@@ -241,7 +242,7 @@ SLOW_CIRCLE = """
 
 
 @binding
-def test_ctrl_c_stops_a_long_covering_within_a_second(module, tmp_path):
+def test_ctrl_c_stops_a_long_covering_within_a_second(run_child, module, tmp_path):
     lines = run_child(module, SLOW_CIRCLE.format(folder=str(tmp_path)), """
         sent = []
         def interrupt():
@@ -259,7 +260,7 @@ def test_ctrl_c_stops_a_long_covering_within_a_second(module, tmp_path):
 
 
 @binding
-def test_a_signal_handler_runs_during_the_call_and_may_reenter(module, tmp_path):
+def test_a_signal_handler_runs_during_the_call_and_may_reenter(run_child, module, tmp_path):
     """A handler that does not raise lets the call finish with the right cells;
     the handler (Python code run in the middle of the call) may call
     cover_geojson itself. One that raises another exception stops the call
@@ -357,7 +358,7 @@ def write_circle(path, vertices):
 @pytest.mark.skipif(UNDER_ASAN, reason="AddressSanitizer needs an unlimited address space")
 @binding
 @pytest.mark.parametrize("stage, headroom_mib", [("reading", 40), ("parsing", 80), ("S2 index", 95)])
-def test_out_of_memory_is_a_memory_error_in_both_bindings(module, tmp_path, stage, headroom_mib):
+def test_out_of_memory_is_a_memory_error_in_both_bindings(run_child, module, tmp_path, stage, headroom_mib):
     """Reading: a 30 MB file into a growing string. Parsing: 6 million numbers,
     where nlohmann's destructor, which allocates, used to abort the process.
     S2 index: a 300,000-vertex ring, whose half-built S2 index used to abort it."""

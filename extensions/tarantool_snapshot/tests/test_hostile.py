@@ -10,7 +10,6 @@ import gc
 import json
 import os
 import pathlib
-import subprocess
 import sys
 import textwrap
 
@@ -53,15 +52,18 @@ def first_row(total):
     return insert(512, fields), (512, fields)
 
 
-def run_script(code, timeout=120):
-    """Run `code` in a fresh interpreter that imports this file's helpers; return
-    what its last line of output holds (JSON)."""
-    script = (f"import sys; sys.path[:0] = [{str(HERE)!r}]\n"
-              "from test_hostile import *\n" + textwrap.dedent(code))
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=timeout, cwd=str(ROOT))
-    assert done.returncode == 0, f"exit code {done.returncode}: {done.stderr[-3000:]}"
-    return json.loads(done.stdout.strip().splitlines()[-1])
+@pytest.fixture
+def run_script(python_child):
+    """run_script(code, timeout=120): run `code` in a fresh interpreter that
+    imports this file's helpers; return what its last line of output holds
+    (JSON). A crash or a hang fails the test with the child's stderr."""
+    def run(code, timeout=120):
+        script = (f"import sys; sys.path[:0] = [{str(HERE)!r}]\n"
+                  "from test_hostile import *\n" + textwrap.dedent(code))
+        done = python_child(script, timeout=timeout, cwd=str(ROOT))
+        assert done.returncode == 0, done.report
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    return run
 
 
 def write(tmp_path, data, name="test.snap"):
@@ -163,7 +165,7 @@ def collector_reentry(path, how, big, call="next"):
                     "so its callbacks fire after next() returned, where a second next() is legitimate")
 @pytest.mark.parametrize("how", ["callback", "del"])
 @pytest.mark.parametrize("big", [0, 200_000], ids=["small-rows", "large-rows"])
-def test_next_reentered_by_the_collector(tmp_path, how, big):
+def test_next_reentered_by_the_collector(run_script, tmp_path, how, big):
     """Rows come out once each, in file order, and a call made during another
     one raises RuntimeError. (Before the fix: rows twice, rows decoded from a
     replaced buffer, SnapshotError on a valid file or a crash with large rows.)"""
@@ -182,7 +184,7 @@ def test_next_reentered_by_the_collector(tmp_path, how, big):
 @pytest.mark.skipif(not COLLECTOR_RUNS_MID_CALL, reason="from 3.12 the collector runs between bytecodes, "
                     "so its callbacks fire after next() returned, where a second next() is legitimate")
 @pytest.mark.parametrize("how", ["callback", "del"])
-def test_close_called_by_the_collector(tmp_path, how):
+def test_close_called_by_the_collector(run_script, tmp_path, how):
     """close() from code run during next() is refused, and the iteration goes
     on to the end. (Before: the iterator closed under the row being decoded.)"""
     result = run_script(f"""
@@ -275,7 +277,7 @@ def threads_share(path, meetings=40):
 
 @pytest.mark.skipif(not COLLECTOR_RUNS_MID_CALL, reason="from 3.12 the collector runs between bytecodes, "
                     "so its callbacks fire after next() returned, where a second next() is legitimate")
-def test_two_threads_share_one_iterator(tmp_path):
+def test_two_threads_share_one_iterator(run_script, tmp_path):
     """Every row exactly once over both threads, in file order; a thread that
     calls next() while the other is inside it gets RuntimeError. (Before the
     fix: the row being decoded in both threads, or rows decoded from a buffer
@@ -348,21 +350,19 @@ def test_close_while_not_running_still_works(tmp_path):
 # ---- 2. a block length of 2**63 or more ----
 
 @pytest.mark.parametrize("length", [2 ** 63, 2 ** 63 + 1, 2 ** 64 - 1])
-def test_block_length_past_2_63_is_truncation_not_a_hang(tmp_path, length):
+def test_block_length_past_2_63_is_truncation_not_a_hang(run_script, tmp_path, length):
     """Read as a signed number such a length passed the check against the file
     and grow() doubled its buffer size to 0 forever, the GIL released."""
     path = write(tmp_path, HEADER_TEXT + fixed_header(ref.PLAIN_MAGIC, length, 0) + ref.END_MAGIC)
-    try:
-        result = run_script(f"""
-            import json
-            try:
-                list(tarantool_snapshot.iter({str(path)!r}))
-                print(json.dumps("no error"))
-            except SnapshotError as error:
-                print(json.dumps([str(error), error.offset]))
-        """, timeout=20)
-    except subprocess.TimeoutExpired:
-        pytest.fail("reading the block did not finish in 20 s: a hang with the GIL released")
+    # Still reading after 20 s is that hang: the test fails, with where the child was.
+    result = run_script(f"""
+        import json
+        try:
+            list(tarantool_snapshot.iter({str(path)!r}))
+            print(json.dumps("no error"))
+        except SnapshotError as error:
+            print(json.dumps([str(error), error.offset]))
+    """, timeout=20)
     assert result == [f"{path}: truncated block: {length} bytes announced, 4 in the file "
                       f"(offset {BLOCKS_START})", BLOCKS_START]
 
@@ -396,7 +396,7 @@ def peak_rss_script(path, **kwargs):
     """
 
 
-def test_stated_size_over_the_limit_is_refused_before_inflating(tmp_path):
+def test_stated_size_over_the_limit_is_refused_before_inflating(run_script, tmp_path):
     """At the real limit: a 64 KiB block whose frame says (truthfully) that it
     inflates to 2 GiB + 1 byte. Refused from the frame header: nothing inflated,
     no memory taken. (Before: inflated and accepted, 2 GiB resident.)"""
@@ -412,7 +412,7 @@ def test_stated_size_over_the_limit_is_refused_before_inflating(tmp_path):
     assert peak < 256 * MiB, f"peak RSS grew by {peak / MiB:.0f} MiB"
 
 
-def test_stored_block_over_the_limit_is_refused_before_reading(tmp_path):
+def test_stored_block_over_the_limit_is_refused_before_reading(run_script, tmp_path):
     """At the real limit: a (sparse) file with a plain block of 2 GiB + 1 byte.
     (Before: 2 GiB read into memory, then a checksum mismatch.)"""
     limit = LIMIT
@@ -429,7 +429,7 @@ def test_stored_block_over_the_limit_is_refused_before_reading(tmp_path):
     assert peak < 256 * MiB, f"peak RSS grew by {peak / MiB:.0f} MiB"
 
 
-def test_streamed_size_over_the_limit_stops_at_the_limit(tmp_path):
+def test_streamed_size_over_the_limit_stops_at_the_limit(run_script, tmp_path):
     """A frame that does not state its size is inflated up to the limit and no
     further: 1 GiB of rows under a 64 MiB limit keeps the process small."""
     limit = 64 * MiB
@@ -768,7 +768,7 @@ def reentrant_any_rows(folder):
     check()
 
 
-def test_any_rows_with_the_collector_reentering(tmp_path):
+def test_any_rows_with_the_collector_reentering(run_script, tmp_path):
     result = run_script(f"""
         import json
         sys.path.insert(0, {str(ROOT)!r})
