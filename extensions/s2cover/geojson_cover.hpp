@@ -43,7 +43,8 @@ class InvalidInput : public std::invalid_argument {
 // (the bindings' check runs Python's signal handlers, so this is Ctrl-C).
 class Interrupted : public std::runtime_error {
   public:
-    Interrupted() : std::runtime_error("interrupted"){},
+    Interrupted() : std::runtime_error("interrupted")
+    {}
 };
 
 // Limits on what a document and a covering may cost, checked before the work
