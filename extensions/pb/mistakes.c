@@ -237,8 +237,7 @@ static PyMethodDef mistakes_methods[] = {
     {"header_checked", header_checked, METH_O,
      "A little-endian header; ValueError if it cannot hold the length."},
     {"id_and_apps_careless", id_and_apps_careless, METH_O,
-     "WRONG: (record['id'] in UTF-8, number of record['apps']), read through a pointer that may "
-     "dangle."},
+     "WRONG: (record['id'] in UTF-8, number of record['apps']), read through a pointer that may dangle."},
     {"id_and_apps", id_and_apps, METH_O, "(record['id'] in UTF-8, number of record['apps'])."},
     {NULL, NULL, 0, NULL},
 };

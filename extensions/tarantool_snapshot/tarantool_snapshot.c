@@ -168,8 +168,7 @@ read_text_header(SnapshotIterator *self)
                 return -1;
             }
             snapshot_error(self, offset,
-                           number == 0 ? "empty file, not a Tarantool "
-                                         "snapshot"
+                           number == 0 ? "empty file, not a Tarantool snapshot"
                                        : "the file ends inside its text header");
             return -1;
         }
