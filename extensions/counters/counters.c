@@ -167,12 +167,12 @@ count_records(id_table *t, counts *c, const unsigned char *p, size_t n, int key_
 #define RECORDS_PER_READ 65536
 
 /* Read every record of `path` (as `format`: a reader_format or READER_AUTO)
- * and fill `c`. Returns 0, or -1 with `err` set: no Python object is touched
+ * and fill `c`. Returns 0, or -1 with `failure` filled in: no Python object is touched
  * here, so this runs without the GIL. After each buffer it asks stop(context)
  * whether to give up (Part 2 answers: when Ctrl-C was pressed). */
 static int
 count_file(const char *path, int format, int key_size, counts *c, int (*stop)(void *),
-           void *context, reader_error *err)
+           void *context, nogil_failure *failure)
 {
     const size_t record_size = (size_t)key_size + 4;
     const size_t buffer_size = RECORDS_PER_READ * record_size;
@@ -183,17 +183,17 @@ count_file(const char *path, int format, int key_size, counts *c, int (*stop)(vo
     int status = -1;
 
     memset(c, 0, sizeof(*c));
-    reader *r = reader_open(path, format, err);
+    reader *r = reader_open(path, format, failure);
     if (r == NULL)
         return -1;
     buffer = malloc(buffer_size);
     if (buffer == NULL || table_init(&table, 16) < 0) {
-        err->kind = READER_NO_MEMORY;
+        fail_no_memory(failure);
         goto done;
     }
 
     for (;;) {
-        ssize_t got = reader_read(r, buffer + carry, buffer_size - carry, err);
+        ssize_t got = reader_read(r, buffer + carry, buffer_size - carry, failure);
         if (got < 0)
             goto done;
         if (got == 0)
@@ -201,23 +201,22 @@ count_file(const char *path, int format, int key_size, counts *c, int (*stop)(vo
         size_t available = carry + (size_t)got;
         size_t records = available / record_size;
         if (count_records(&table, c, buffer, records, key_size) < 0) {
-            err->kind = READER_NO_MEMORY;
+            fail_no_memory(failure);
             goto done;
         }
         offset += records * record_size;
         carry = available - records * record_size;
         memmove(buffer, buffer + records * record_size, carry);
         if (stop(context)) {
-            err->kind = READER_STOPPED;
+            fail_stopped(failure);
             goto done;
         }
     }
     if (carry != 0) {
-        err->kind = READER_BAD_DATA;
-        snprintf(err->message, sizeof(err->message),
-                 "truncated record at byte offset %" PRIu64 ": %zu trailing bytes, "
-                 "records are %zu bytes (key_size=%d)",
-                 offset, carry, record_size, key_size);
+        fail_data(failure,
+                  "truncated record at byte offset %" PRIu64 ": %zu trailing bytes, "
+                  "records are %zu bytes (key_size=%d)",
+                  offset, carry, record_size, key_size);
         goto done;
     }
 
@@ -450,26 +449,26 @@ counts_as_dict(PyObject *entity_type, uint64_t entity_id, const counts *c)
 /* [end: dict] */
 
 /* [region: errors] */
-/* Turn a reader_error into the matching Python exception (the GIL is held
+/* Turn a nogil_failure into the matching Python exception (the GIL is held
  * again). `path_bytes` is the file name from PyUnicode_FSConverter; the
  * exception names it as a str, whatever type the caller passed. */
 static void
-set_exception(const reader_error *err, PyObject *path_bytes)
+raise_failure(const nogil_failure *failure, PyObject *path_bytes)
 {
     PyObject *path = PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(path_bytes),
                                                       PyBytes_GET_SIZE(path_bytes));
     if (path == NULL)
         return; /* the decoding error is the exception */
-    switch (err->kind) {
-        case READER_OS_ERROR:
-            errno = err->errnum;
+    switch (failure->kind) {
+        case FAILURE_OS:
+            errno = failure->error_number;
             PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
             break;
-        case READER_NO_MEMORY:
+        case FAILURE_NO_MEMORY:
             PyErr_NoMemory();
             break;
         default:
-            PyErr_Format(PyExc_ValueError, "%R: %s", path, err->message);
+            PyErr_Format(PyExc_ValueError, "%R: %s", path, failure->reason);
             break;
     }
     Py_DECREF(path);
@@ -558,7 +557,7 @@ get_counters(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
     PyObject *entity_type, *entity_id;
     int key_size = 8, as_json = 0, format = READER_AUTO;
     counts c;
-    reader_error err = {0};
+    nogil_failure failure = {0};
     PyObject *result = NULL;
 
     /* O& runs a converter (str, bytes or os.PathLike -> bytes), U wants a str,
@@ -583,12 +582,12 @@ get_counters(PyObject *Py_UNUSED(module), PyObject *args, PyObject *kwargs)
     int status;
     /* Py_BEGIN_ALLOW_THREADS spelled out: the check needs the released thread state. */
     signal_check check = {PyEval_SaveThread(), {0, 0}};
-    status =
-        count_file(PyBytes_AS_STRING(path), format, key_size, &c, stop_on_signal, &check, &err);
+    status = count_file(PyBytes_AS_STRING(path), format, key_size, &c, stop_on_signal, &check,
+                        &failure);
     PyEval_RestoreThread(check.thread);
     if (status < 0) {
-        if (err.kind != READER_STOPPED) /* stopped: the handler's exception is set */
-            set_exception(&err, path);
+        if (failure.kind != FAILURE_STOPPED) /* stopped: the handler's exception is set */
+            raise_failure(&failure, path);
         goto done;
     }
 
@@ -613,16 +612,16 @@ static PyObject *
 detect_format(PyObject *Py_UNUSED(module), PyObject *arg)
 {
     PyObject *path = NULL;
-    reader_error err = {0};
+    nogil_failure failure = {0};
     if (!PyUnicode_FSConverter(arg, &path))
         return NULL;
     reader *r;
     Py_BEGIN_ALLOW_THREADS
-    r = reader_open(PyBytes_AS_STRING(path), READER_AUTO, &err);
+    r = reader_open(PyBytes_AS_STRING(path), READER_AUTO, &failure);
     Py_END_ALLOW_THREADS
     PyObject *result = NULL;
     if (r == NULL) {
-        set_exception(&err, path);
+        raise_failure(&failure, path);
     }
     else {
         result = PyLong_FromLong(reader_format_of(r));

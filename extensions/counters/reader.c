@@ -25,7 +25,7 @@ struct reader {
     int detected; /* the format was detected, not named by the caller */
     int fd;       /* owned by gz once gzdopen() succeeds */
     /* The backend: read some bytes (0 = end of data, -1 = error). */
-    ssize_t (*read_some)(reader *r, unsigned char *buf, size_t size, reader_error *err);
+    ssize_t (*read_some)(reader *r, unsigned char *buf, size_t size, nogil_failure *failure);
 
     gzFile gz; /* FORMAT_GZIP */
 
@@ -36,27 +36,16 @@ struct reader {
     int lz4_input_ended;
 };
 
-static void
-set_error(reader_error *err, enum reader_error_kind kind, int errnum, const char *fmt, ...)
-{
-    va_list ap;
-    err->kind = kind;
-    err->errnum = errnum;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof(err->message), fmt, ap);
-    va_end(ap);
-}
-
 /* read(2), retried when a signal interrupts it. */
 static ssize_t
-read_fd(int fd, unsigned char *buf, size_t size, reader_error *err)
+read_fd(int fd, unsigned char *buf, size_t size, nogil_failure *failure)
 {
     for (;;) {
         ssize_t n = read(fd, buf, size);
         if (n >= 0)
             return n;
         if (errno != EINTR) {
-            set_error(err, READER_OS_ERROR, errno, "read failed");
+            fail_os(failure);
             return -1;
         }
     }
@@ -65,9 +54,9 @@ read_fd(int fd, unsigned char *buf, size_t size, reader_error *err)
 /* ---- plain files ---- */
 
 static ssize_t
-plain_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
+plain_read_some(reader *r, unsigned char *buf, size_t size, nogil_failure *failure)
 {
-    return read_fd(r->fd, buf, size, err);
+    return read_fd(r->fd, buf, size, failure);
 }
 
 /* ---- gzip, through zlib's gz* functions (they also handle multi-member files) ---- */
@@ -82,7 +71,7 @@ gzip_message(gzFile gz, int *zerr)
 }
 
 static ssize_t
-gzip_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
+gzip_read_some(reader *r, unsigned char *buf, size_t size, nogil_failure *failure)
 {
     unsigned chunk = size > (1u << 30) ? (1u << 30) : (unsigned)size;
     int n = gzread(r->gz, buf, chunk);
@@ -90,11 +79,11 @@ gzip_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
         int zerr;
         const char *msg = gzip_message(r->gz, &zerr);
         if (zerr == Z_ERRNO)
-            set_error(err, READER_OS_ERROR, errno, "read failed");
+            fail_os(failure);
         else if (zerr == Z_MEM_ERROR)
-            set_error(err, READER_NO_MEMORY, 0, "out of memory");
+            fail_no_memory(failure);
         else
-            set_error(err, READER_BAD_DATA, 0, "corrupt gzip stream: %s", msg);
+            fail_data(failure, "corrupt gzip stream: %s", msg);
         return -1;
     }
     if (n == 0) {
@@ -104,7 +93,7 @@ gzip_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
         int zerr;
         const char *msg = gzip_message(r->gz, &zerr);
         if (zerr == Z_BUF_ERROR) {
-            set_error(err, READER_BAD_DATA, 0, "corrupt gzip stream: %s", msg);
+            fail_data(failure, "corrupt gzip stream: %s", msg);
             return -1;
         }
     }
@@ -114,14 +103,14 @@ gzip_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
 /* ---- LZ4 frames, through lz4frame's streaming decoder ---- */
 
 static ssize_t
-lz4_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
+lz4_read_some(reader *r, unsigned char *buf, size_t size, nogil_failure *failure)
 {
     size_t produced = 0;
     while (produced < size) {
         if (r->lz4_input_pos == r->lz4_input_len) {
             if (r->lz4_input_ended)
                 break;
-            ssize_t n = read_fd(r->fd, r->lz4_input, LZ4_INPUT_SIZE, err);
+            ssize_t n = read_fd(r->fd, r->lz4_input, LZ4_INPUT_SIZE, failure);
             if (n < 0)
                 return -1;
             if (n == 0) {
@@ -136,7 +125,7 @@ lz4_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
         size_t hint = LZ4F_decompress(r->lz4, buf + produced, &out_size,
                                       r->lz4_input + r->lz4_input_pos, &in_size, NULL);
         if (LZ4F_isError(hint)) {
-            set_error(err, READER_BAD_DATA, 0, "corrupt LZ4 frame: %s", LZ4F_getErrorName(hint));
+            fail_data(failure, "corrupt LZ4 frame: %s", LZ4F_getErrorName(hint));
             return -1;
         }
         r->lz4_input_pos += in_size;
@@ -145,7 +134,7 @@ lz4_read_some(reader *r, unsigned char *buf, size_t size, reader_error *err)
     }
     if (produced == 0 && r->lz4_input_ended && r->lz4_hint != 0) {
         /* The file ended while the decoder still expected bytes of a frame. */
-        set_error(err, READER_BAD_DATA, 0, "LZ4 frame is truncated");
+        fail_data(failure, "LZ4 frame is truncated");
         return -1;
     }
     return (ssize_t)produced;
@@ -210,7 +199,7 @@ lz4_header_complete(LZ4F_dctx *lz4, const unsigned char *p, size_t n)
 /* pread() up to `size` bytes from the start of the file, retried until the
  * file ends or the buffer is full. */
 static ssize_t
-read_start(int fd, unsigned char *buf, size_t size, reader_error *err)
+read_start(int fd, unsigned char *buf, size_t size, nogil_failure *failure)
 {
     size_t got = 0;
     while (got < size) {
@@ -218,7 +207,7 @@ read_start(int fd, unsigned char *buf, size_t size, reader_error *err)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            set_error(err, READER_OS_ERROR, errno, "read failed");
+            fail_os(failure);
             return -1;
         }
         if (n == 0)
@@ -231,17 +220,17 @@ read_start(int fd, unsigned char *buf, size_t size, reader_error *err)
 /* ---- the interface ---- */
 
 reader *
-reader_open(const char *path, int format, reader_error *err)
+reader_open(const char *path, int format, nogil_failure *failure)
 {
     unsigned char *probe = NULL;
     reader *r = calloc(1, sizeof(*r));
     if (r == NULL) {
-        set_error(err, READER_NO_MEMORY, 0, "out of memory");
+        fail_no_memory(failure);
         return NULL;
     }
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
-        set_error(err, READER_OS_ERROR, errno, "cannot open");
+        fail_os(failure);
         free(r);
         return NULL;
     }
@@ -252,10 +241,10 @@ reader_open(const char *path, int format, reader_error *err)
         probe = malloc(PROBE_SIZE);
         if (probe == NULL
             || LZ4F_isError(LZ4F_createDecompressionContext(&r->lz4, LZ4F_VERSION))) {
-            set_error(err, READER_NO_MEMORY, 0, "out of memory");
+            fail_no_memory(failure);
             goto fail;
         }
-        ssize_t got = read_start(r->fd, probe, PROBE_SIZE, err);
+        ssize_t got = read_start(r->fd, probe, PROBE_SIZE, failure);
         if (got < 0)
             goto fail;
         int is_gzip = gzip_header_complete(probe, (size_t)got);
@@ -268,17 +257,15 @@ reader_open(const char *path, int format, reader_error *err)
             /* Named, gzip needs its magic number and method only: zlib checks the
              * rest of the header itself (a name of any length, say), but reads a
              * file without the magic number as it is, uncompressed. */
-            set_error(err, READER_BAD_DATA, 0,
-                      "not a gzip file: it does not start with "
-                      "1f 8b 08 (gzip's magic number and method), and format='gzip' was "
-                      "given");
+            fail_data(failure, "not a gzip file: it does not start with "
+                               "1f 8b 08 (gzip's magic number and method), and format='gzip' was "
+                               "given");
             goto fail;
         }
         else if (format == FORMAT_LZ4 && !is_lz4) {
-            set_error(err, READER_BAD_DATA, 0,
-                      "not an LZ4 file: it does not start with a "
-                      "complete LZ4 frame header (04 22 4d 18 ...), and format='lz4' was "
-                      "given");
+            fail_data(failure, "not an LZ4 file: it does not start with a "
+                               "complete LZ4 frame header (04 22 4d 18 ...), and format='lz4' was "
+                               "given");
             goto fail;
         }
         free(probe);
@@ -289,7 +276,7 @@ reader_open(const char *path, int format, reader_error *err)
     if (format == FORMAT_GZIP) {
         r->gz = gzdopen(r->fd, "rb");
         if (r->gz == NULL) {
-            set_error(err, READER_NO_MEMORY, 0, "out of memory");
+            fail_no_memory(failure);
             goto fail;
         }
         r->fd = -1; /* gzclose() closes it now */
@@ -298,7 +285,7 @@ reader_open(const char *path, int format, reader_error *err)
     }
     else if (format == FORMAT_LZ4) {
         if ((r->lz4_input = malloc(LZ4_INPUT_SIZE)) == NULL) {
-            set_error(err, READER_NO_MEMORY, 0, "out of memory");
+            fail_no_memory(failure);
             goto fail;
         }
         r->read_some = lz4_read_some;
@@ -324,26 +311,26 @@ reader_format_of(const reader *r)
  * detected and how to read the file as plain records instead, since a plain
  * file may start with what looks like a compressed file's header. */
 static void
-explain_detection(const reader *r, reader_error *err)
+explain_detection(const reader *r, nogil_failure *failure)
 {
     int gzip = r->format == FORMAT_GZIP;
-    size_t used = strlen(err->message);
-    snprintf(err->message + used, sizeof(err->message) - used,
+    size_t used = strlen(failure->reason);
+    snprintf(failure->reason + used, sizeof(failure->reason) - used,
              " (read as %s because the file starts with %s header, %s; if it holds "
              "plain records, pass format='plain')",
              gzip ? "gzip" : "LZ4", gzip ? "a gzip" : "an LZ4", gzip ? "1f 8b 08" : "04 22 4d 18");
 }
 
 ssize_t
-reader_read(reader *r, void *buf, size_t size, reader_error *err)
+reader_read(reader *r, void *buf, size_t size, nogil_failure *failure)
 {
     unsigned char *out = buf;
     size_t done = 0;
     while (done < size) {
-        ssize_t n = r->read_some(r, out + done, size - done, err);
+        ssize_t n = r->read_some(r, out + done, size - done, failure);
         if (n < 0) {
-            if (err->kind == READER_BAD_DATA && r->detected)
-                explain_detection(r, err);
+            if (failure->kind == FAILURE_DATA && r->detected)
+                explain_detection(r, failure);
             return -1;
         }
         if (n == 0)

@@ -4,7 +4,7 @@
  * the caller opens a path and reads uncompressed bytes; the format is the one
  * the caller names, or detected from the file's first bytes. Nothing here
  * touches Python, so a caller may use it with the GIL released. Errors are
- * reported in a reader_error, never printed.
+ * recorded in a nogil_failure (OS, data, no memory), never printed.
  */
 #ifndef COUNTERS_READER_H
 #define COUNTERS_READER_H
@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "nogil_failure.h" /* extensions/common: how errors are reported */
 
 /* The formats, as exported to Python by counters.detect_format(). */
 enum reader_format {
@@ -23,20 +25,6 @@ enum reader_format {
 /* What reader_open() may be asked for besides a reader_format: detect it. */
 #define READER_AUTO (-1)
 
-enum reader_error_kind {
-    READER_OK = 0,
-    READER_OS_ERROR,  /* errnum holds errno: becomes OSError */
-    READER_BAD_DATA,  /* corrupt or truncated content: becomes ValueError */
-    READER_NO_MEMORY, /* becomes MemoryError */
-    READER_STOPPED,   /* count_file's caller asked it to stop: its exception is set */
-};
-
-typedef struct {
-    enum reader_error_kind kind;
-    int errnum;
-    char message[320];
-} reader_error;
-
 typedef struct reader reader;
 
 /* Open `path` as `format`: a reader_format, or READER_AUTO to detect it. The
@@ -44,14 +32,14 @@ typedef struct reader reader;
  * format at the start of the file (a plain file's first record may begin with
  * either magic number), and anything else as plain. Named, LZ4 needs that
  * header too, gzip its magic number and method (zlib checks the rest). NULL
- * on error (err filled in). */
-reader *reader_open(const char *path, int format, reader_error *err);
+ * on error (failure filled in). */
+reader *reader_open(const char *path, int format, nogil_failure *failure);
 
 enum reader_format reader_format_of(const reader *r);
 
 /* Read up to `size` uncompressed bytes into `buf`; fewer only at the end of
- * the data. Returns the count (0 at the end) or -1 on error (err filled in). */
-ssize_t reader_read(reader *r, void *buf, size_t size, reader_error *err);
+ * the data. Returns the count (0 at the end) or -1 on error (failure filled in). */
+ssize_t reader_read(reader *r, void *buf, size_t size, nogil_failure *failure);
 
 /* Close the file and free everything; NULL is allowed. */
 void reader_close(reader *r);

@@ -7,7 +7,7 @@ setup(
         Extension(
             "counters",
             sources=["counters.c", "reader.c"],
-            depends=["reader.h", "../common/signal_check.h"],
+            depends=["reader.h", "../common/signal_check.h", "../common/nogil_failure.h"],
             include_dirs=["../common"],  # the course's shared headers
             libraries=["z", "lz4"],  # zlib1g-dev, liblz4-dev
             # -fvisibility=hidden: only PyInit_counters is exported, not reader.c's

@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "replace_file.h" /* extensions/common: the rule for replacing a file */
+#include "nogil_failure.h" /* extensions/common: a failure recorded without the GIL */
+#include "replace_file.h"  /* extensions/common: the rule for replacing a file */
 
 #include <zlib.h>
 
@@ -501,8 +502,6 @@ typedef struct {
     int busy; /* a next() is running: another is refused */
 } ReaderObject;
 
-enum read_status { READ_OK, READ_END, READ_SHORT_HEADER, READ_SHORT_BODY, READ_ZLIB_ERROR };
-
 /* Read exactly `size` bytes; returns how many were read, or -1 on a zlib error. */
 static long
 read_exact(gzFile gz, unsigned char *buf, unsigned size)
@@ -523,24 +522,41 @@ read_exact(gzFile gz, unsigned char *buf, unsigned size)
     return (long)done;
 }
 
-/* Read one record's header and body. Runs without the GIL: no Python here. */
-static enum read_status
-read_record(ReaderObject *self, unsigned char header[HEADER_SIZE], long *got)
+/* zlib's reason for the failed read, in the record at `offset`. */
+static int
+fail_zlib(nogil_failure *failure, gzFile gz, unsigned long long offset)
 {
-    *got = read_exact(self->gz, header, HEADER_SIZE);
-    if (*got < 0)
-        return READ_ZLIB_ERROR;
-    if (*got == 0)
-        return READ_END;
-    if (*got < HEADER_SIZE)
-        return READ_SHORT_HEADER;
+    int zerr;
+    const char *msg = gzerror(gz, &zerr);
+    return fail_data(failure, "corrupt gzip stream in the record at byte offset %llu: %s", offset,
+                     msg);
+}
+
+/* Read one record's header and body. Runs without the GIL: no Python here.
+ * Returns 1 (a record; the caller checks its magic), 0 at the end of the file,
+ * or -1 with *failure filled in (nogil_failure.h). */
+static int
+read_record(ReaderObject *self, unsigned char header[HEADER_SIZE], nogil_failure *failure)
+{
+    unsigned long long offset = self->offset;
+    long got = read_exact(self->gz, header, HEADER_SIZE);
+    if (got < 0)
+        return fail_zlib(failure, self->gz, offset);
+    if (got == 0)
+        return 0;
+    if (got < HEADER_SIZE)
+        return fail_data(failure, "truncated record header at byte offset %llu (%ld of %d bytes)",
+                         offset, got, HEADER_SIZE);
     if (get_le32(header) != MAGIC)
-        return READ_OK; /* the caller reports the bad magic */
+        return 1; /* the caller reports the bad magic */
     uint16_t length = get_le16(header + 6);
-    *got = read_exact(self->gz, self->body, length);
-    if (*got < 0)
-        return READ_ZLIB_ERROR;
-    return *got < length ? READ_SHORT_BODY : READ_OK;
+    got = read_exact(self->gz, self->body, length);
+    if (got < 0)
+        return fail_zlib(failure, self->gz, offset);
+    if (got < length)
+        return fail_data(failure, "truncated record at byte offset %llu (%ld of %u message bytes)",
+                         offset, got, length);
+    return 1;
 }
 /* [end: read-record] */
 
@@ -618,6 +634,13 @@ error:
 /* [end: to-dict] */
 
 /* [region: next] */
+/* pb.Error for what read_record() recorded without the GIL: the file is damaged. */
+static void
+raise_failure(pb_state *st, const nogil_failure *failure, PyObject *path)
+{
+    PyErr_Format(st->error, "%R: %s", path, failure->reason);
+}
+
 static void
 reader_close_stream(ReaderObject *self)
 {
@@ -660,46 +683,27 @@ read_next_record(ReaderObject *self)
     for (;;) {
         if (self->gz == NULL)
             return NULL; /* exhausted: StopIteration */
-        long got;
-        enum read_status status;
+        int status;
+        nogil_failure failure = {FAILURE_NONE, 0, ""};
         Py_BEGIN_ALLOW_THREADS
-        status = read_record(self, header, &got);
+        status = read_record(self, header, &failure);
         Py_END_ALLOW_THREADS
 
         unsigned long long offset = self->offset;
         /* zlib reads a file that is not gzip at all as it is ("transparent"
          * mode): a file of records, but not the format. Refused. */
-        if (status != READ_END && offset == 0 && gzdirect(self->gz)) {
+        if (status != 0 && offset == 0 && gzdirect(self->gz)) {
             PyErr_Format(st->error, "%R: not a gzip file (gzip starts with the bytes 1f 8b)",
                          self->path);
             goto fail;
         }
-        switch (status) {
-            case READ_END:
-                reader_close_stream(self);
-                return NULL;
-            case READ_ZLIB_ERROR: {
-                int zerr;
-                const char *msg = gzerror(self->gz, &zerr);
-                PyErr_Format(st->error,
-                             "%R: corrupt gzip stream in the record at byte offset %llu: %s",
-                             self->path, offset, msg);
-                goto fail;
-            }
-            case READ_SHORT_HEADER:
-                PyErr_Format(st->error,
-                             "%R: truncated record header at byte offset %llu "
-                             "(%ld of %d bytes)",
-                             self->path, offset, got, HEADER_SIZE);
-                goto fail;
-            case READ_SHORT_BODY:
-                PyErr_Format(st->error,
-                             "%R: truncated record at byte offset %llu "
-                             "(%ld of %u message bytes)",
-                             self->path, offset, got, get_le16(header + 6));
-                goto fail;
-            case READ_OK:
-                break;
+        if (status == 0) {
+            reader_close_stream(self);
+            return NULL;
+        }
+        if (status < 0) {
+            raise_failure(st, &failure, self->path);
+            goto fail;
         }
         uint32_t magic = get_le32(header);
         if (magic != MAGIC) {

@@ -9,7 +9,7 @@ setup(
             sources=["tarantool_snapshot.c", "snapshot_format.c"],
             libraries=["zstd"],  # libzstd-dev
             include_dirs=["../common"],  # the course's shared headers
-            depends=["snapshot_format.h", "../common/signal_check.h"],
+            depends=["snapshot_format.h", "../common/signal_check.h", "../common/nogil_failure.h"],
             # hidden: the functions the two files share are not exported from the .so
             # (only PyInit_tarantool_snapshot is), so they cannot clash with another library's
             extra_compile_args=["-Wall", "-Wextra", "-Werror", "-O2", "-fvisibility=hidden"],

@@ -524,35 +524,17 @@ error:
  * Reading a block: plain C, run with the GIL released.
  * ------------------------------------------------------------------------- */
 
-static int block_failure(BlockFailure *failure, long long offset, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
 static int
-block_failure(BlockFailure *failure, long long offset, const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    vsnprintf(failure->reason, sizeof failure->reason, format, args);
-    va_end(args);
-    failure->offset = offset;
-    failure->error_number = 0;
-    return BLOCK_FAILED;
-}
-
-static int
-read_exactly(SnapshotIterator *self, void *buffer, size_t size, BlockFailure *failure,
+read_exactly(SnapshotIterator *self, void *buffer, size_t size, struct failure *failure,
              long long offset)
 {
     size_t got = fread(buffer, 1, size, self->file);
     if (got == size)
         return 0;
     if (ferror(self->file)) {
-        failure->error_number = errno ? errno : EIO;
-        failure->offset = offset;
-        return -1;
+        return fail_os(at_offset(failure, offset));
     }
-    block_failure(failure, offset, "truncated: %zu bytes missing", size - got);
-    return -1;
+    return fail_data(at_offset(failure, offset), "truncated: %zu bytes missing", size - got);
 }
 
 /* Make *buffer hold `needed` bytes (needed <= most), doubling its capacity but
@@ -599,7 +581,7 @@ fixed_uint(const unsigned char *p, size_t size, size_t *at, uint64_t *value)
 }
 
 static int
-decompress(SnapshotIterator *self, size_t length, signal_check *check, BlockFailure *failure)
+decompress(SnapshotIterator *self, size_t length, signal_check *check, struct failure *failure)
 {
     long long offset = self->block_offset;
     size_t limit = self->max_block_size;
@@ -608,19 +590,17 @@ decompress(SnapshotIterator *self, size_t length, signal_check *check, BlockFail
      * extra byte is how a frame that goes past the limit is told apart. */
     unsigned long long stated = ZSTD_getFrameContentSize(self->data, length);
     if (stated != ZSTD_CONTENTSIZE_UNKNOWN && stated != ZSTD_CONTENTSIZE_ERROR && stated > limit)
-        return block_failure(failure, offset,
-                             "a block decompresses to %llu bytes, more "
-                             "than the limit of %zu bytes (max_block_size)",
-                             stated, limit);
+        return fail_data(at_offset(failure, offset),
+                         "a block decompresses to %llu bytes, more "
+                         "than the limit of %zu bytes (max_block_size)",
+                         stated, limit);
     ZSTD_inBuffer in = {self->data, length, 0};
     size_t status = ZSTD_DCtx_reset(self->zstd, ZSTD_reset_session_only);
     self->rows_size = 0;
     while (!ZSTD_isError(status)) {
         size_t wanted = limit - self->rows_size < 65536 ? limit + 1 : self->rows_size + 65536;
         if (grow(&self->rows, &self->rows_capacity, wanted, limit + 1) < 0) {
-            failure->error_number = ENOMEM;
-            failure->offset = offset;
-            return BLOCK_FAILED;
+            return fail_no_memory(at_offset(failure, offset));
         }
         size_t room = self->rows_capacity < limit + 1 ? self->rows_capacity : limit + 1;
         ZSTD_outBuffer out = {self->rows, room, self->rows_size};
@@ -629,32 +609,33 @@ decompress(SnapshotIterator *self, size_t length, signal_check *check, BlockFail
         if (ZSTD_isError(status))
             break;
         if (signal_check_stop(check)) /* up to 2 GiB to inflate: answer Ctrl-C meanwhile */
-            return BLOCK_STOPPED;
+            return fail_stopped(&failure->what);
         if (self->rows_size > limit)
-            return block_failure(failure, offset,
-                                 "a block decompresses to more than the "
-                                 "limit of %zu bytes (max_block_size)",
-                                 limit);
+            return fail_data(at_offset(failure, offset),
+                             "a block decompresses to more than the "
+                             "limit of %zu bytes (max_block_size)",
+                             limit);
         if (status == 0) { /* the frame is complete */
             if (in.pos != in.size)
-                return block_failure(failure, offset, "%zu bytes after the zstd frame",
-                                     in.size - in.pos);
+                return fail_data(at_offset(failure, offset), "%zu bytes after the zstd frame",
+                                 in.size - in.pos);
             return BLOCK_READ;
         }
         if (in.pos == in.size && out.pos < out.size)
-            return block_failure(failure, offset, "truncated zstd frame");
+            return fail_data(at_offset(failure, offset), "truncated zstd frame");
     }
-    return block_failure(failure, offset, "corrupt zstd frame (%s)", ZSTD_getErrorName(status));
+    return fail_data(at_offset(failure, offset), "corrupt zstd frame (%s)",
+                     ZSTD_getErrorName(status));
 }
 
 /* Read the next block into self->rows. No Python object is touched: a problem
- * is recorded in *failure (a BlockFailure), and iterator_next raises it once it
+ * is recorded in *failure (a nogil_failure and its offset), and next_row raises it once it
  * holds the GIL again. The helpers above: read_exactly() (fread all of it, or
  * record why not), fixed_uint() (one MessagePack uint of the fixed header),
  * grow() (a buffer at least this large) and decompress() (one zstd frame,
  * streamed into self->rows, Ctrl-C checked on the way: signal_check.h). */
 int
-snapshot_read_block(SnapshotIterator *self, signal_check *check, BlockFailure *failure)
+snapshot_read_block(SnapshotIterator *self, signal_check *check, struct failure *failure)
 {
     long long offset = self->next_offset;
     unsigned char fixed[FIXED_HEADER_SIZE];
@@ -662,22 +643,19 @@ snapshot_read_block(SnapshotIterator *self, signal_check *check, BlockFailure *f
     size_t got = fread(fixed, 1, 4, self->file);
     if (got < 4) {
         if (ferror(self->file)) {
-            failure->error_number = errno ? errno : EIO;
-            failure->offset = offset;
-            return BLOCK_FAILED;
+            return fail_os(at_offset(failure, offset));
         }
-        return block_failure(failure, offset,
-                             "truncated: the file ends without "
-                             "the end-of-snapshot marker");
+        return fail_data(at_offset(failure, offset), "truncated: the file ends without "
+                                                     "the end-of-snapshot marker");
     }
     if (memcmp(fixed, END_MAGIC, 4) == 0)
         return BLOCK_END;
     int compressed = memcmp(fixed, ZSTD_MAGIC, 4) == 0;
     if (!compressed && memcmp(fixed, PLAIN_MAGIC, 4) != 0)
-        return block_failure(failure, offset,
-                             "no block starts here (magic %02x %02x %02x "
-                             "%02x)",
-                             fixed[0], fixed[1], fixed[2], fixed[3]);
+        return fail_data(at_offset(failure, offset),
+                         "no block starts here (magic %02x %02x %02x "
+                         "%02x)",
+                         fixed[0], fixed[1], fixed[2], fixed[3]);
     if (read_exactly(self, fixed + 4, FIXED_HEADER_SIZE - 4, failure, offset) < 0)
         return BLOCK_FAILED;
 
@@ -686,32 +664,30 @@ snapshot_read_block(SnapshotIterator *self, signal_check *check, BlockFailure *f
     if (fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &length) < 0
         || fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &previous_crc) < 0
         || fixed_uint(fixed, FIXED_HEADER_SIZE, &at, &crc) < 0)
-        return block_failure(failure, offset, "malformed block header");
+        return fail_data(at_offset(failure, offset), "malformed block header");
     /* Compared as unsigned: a length of 2**63 or more must not turn negative. */
     long long remaining = self->file_size - offset - FIXED_HEADER_SIZE;
     if (remaining < 0 || length > (unsigned long long)remaining)
-        return block_failure(failure, offset,
-                             "truncated block: %llu bytes announced, "
-                             "%lld in the file",
-                             (unsigned long long)length, remaining);
+        return fail_data(at_offset(failure, offset),
+                         "truncated block: %llu bytes announced, "
+                         "%lld in the file",
+                         (unsigned long long)length, remaining);
     if (length > self->max_block_size)
-        return block_failure(failure, offset,
-                             "a block of %llu bytes is larger than the "
-                             "limit of %zu bytes (max_block_size)",
-                             (unsigned long long)length, self->max_block_size);
+        return fail_data(at_offset(failure, offset),
+                         "a block of %llu bytes is larger than the "
+                         "limit of %zu bytes (max_block_size)",
+                         (unsigned long long)length, self->max_block_size);
     if (grow(&self->data, &self->data_capacity, length ? length : 1, self->max_block_size) < 0) {
-        failure->error_number = ENOMEM;
-        failure->offset = offset;
-        return BLOCK_FAILED;
+        return fail_no_memory(at_offset(failure, offset));
     }
     if (read_exactly(self, self->data, length, failure, offset) < 0)
         return BLOCK_FAILED;
     uint32_t computed = crc32c(self->data, length);
     if (computed != crc)
-        return block_failure(failure, offset,
-                             "checksum mismatch: the block says %08llx, "
-                             "its data gives %08x",
-                             (unsigned long long)crc, computed);
+        return fail_data(at_offset(failure, offset),
+                         "checksum mismatch: the block says %08llx, "
+                         "its data gives %08x",
+                         (unsigned long long)crc, computed);
 
     self->block_offset = offset;
     self->next_offset = offset + FIXED_HEADER_SIZE + (long long)length;

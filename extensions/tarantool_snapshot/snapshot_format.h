@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <zstd.h>
 
-#include "signal_check.h" /* extensions/common: Ctrl-C during a long call */
+#include "nogil_failure.h" /* extensions/common: a failure recorded without the GIL */
+#include "signal_check.h"  /* extensions/common: Ctrl-C during a long call */
 
 #define FIXED_HEADER_SIZE 19
 #define ROW_TYPE_KEY 0x00 /* in a row's header map */
@@ -61,17 +62,26 @@ typedef struct {
 int snapshot_format_init(void);
 
 /* Read the block at self->next_offset into self->rows. Plain C, run with the
- * GIL released: returns one of the BLOCK_* values, a problem recorded in
- * *failure for the caller to raise once it holds the GIL again. */
-enum { BLOCK_READ, BLOCK_END, BLOCK_FAILED, BLOCK_STOPPED /* a signal handler raised */ };
+ * GIL released: returns BLOCK_READ, BLOCK_END, or BLOCK_FAILED with *failure
+ * filled in, for the caller to raise once it holds the GIL again. */
+enum { BLOCK_FAILED = -1, BLOCK_READ, BLOCK_END };
 
-typedef struct {
-    long long offset; /* file offset of the problem */
-    int error_number; /* errno of a failed read, or 0 for bad contents */
-    char reason[200];
-} BlockFailure;
+/* What went wrong (extensions/common/nogil_failure.h), and the file offset it
+ * concerns. */
+struct failure {
+    nogil_failure what;
+    long long offset;
+};
 
-int snapshot_read_block(SnapshotIterator *self, signal_check *check, BlockFailure *failure);
+/* The record of a failure at `offset`: fail_os(at_offset(failure, offset)). */
+static inline nogil_failure *
+at_offset(struct failure *failure, long long offset)
+{
+    failure->offset = offset;
+    return &failure->what;
+}
+
+int snapshot_read_block(SnapshotIterator *self, signal_check *check, struct failure *failure);
 
 /* Decode the row at self->position: a new (space_id, tuple) for an INSERT
  * row, Py_None (borrowed) for a row to skip, NULL with SnapshotError set. */

@@ -75,6 +75,23 @@ close_file(SnapshotIterator *self)
 }
 
 /* [region: next] */
+/* Raise what snapshot_read_block() recorded without the GIL. */
+static PyObject *
+raise_failure(SnapshotIterator *self, const struct failure *failure)
+{
+    switch (failure->what.kind) {
+        case FAILURE_OS:
+            errno = failure->what.error_number;
+            return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, self->path);
+        case FAILURE_NO_MEMORY:
+            return PyErr_NoMemory();
+        case FAILURE_STOPPED: /* Ctrl-C: the signal handler's exception is set */
+            return NULL;
+        default:
+            return snapshot_error(self, failure->offset, "%s", failure->what.reason);
+    }
+}
+
 static PyObject *next_row(SnapshotIterator *self);
 
 static PyObject *
@@ -125,7 +142,7 @@ next_row(SnapshotIterator *self)
         if (self->file == NULL)
             return NULL; /* NULL without an exception: StopIteration */
 
-        BlockFailure failure = {0, 0, ""};
+        struct failure failure = {{FAILURE_NONE, 0, ""}, 0};
         int status;
         /* Py_BEGIN_ALLOW_THREADS spelled out: the check needs the released thread
          * state. Busy: no other call touches the buffers meanwhile. */
@@ -133,21 +150,9 @@ next_row(SnapshotIterator *self)
         status = snapshot_read_block(self, &check, &failure);
         PyEval_RestoreThread(check.thread);
 
-        if (status == BLOCK_END) {
+        if (status != BLOCK_READ) {
             close_file(self);
-            return NULL;
-        }
-        if (status == BLOCK_STOPPED) { /* the handler's exception is set */
-            close_file(self);
-            return NULL;
-        }
-        if (status == BLOCK_FAILED) {
-            close_file(self);
-            if (failure.error_number != 0) {
-                errno = failure.error_number;
-                return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, self->path);
-            }
-            return snapshot_error(self, failure.offset, "%s", failure.reason);
+            return status == BLOCK_END ? NULL : raise_failure(self, &failure);
         }
     }
 }

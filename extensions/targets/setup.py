@@ -5,7 +5,8 @@ FLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
 # ../common holds the rule for replacing a file that every writer of the course follows,
 # and the Ctrl-C check of a long call.
 COMMON = dict(include_dirs=["../common"],
-              depends=["../common/replace_file.h", "../common/signal_check.h"])
+              depends=["../common/replace_file.h", "../common/signal_check.h",
+                       "../common/nogil_failure.h"])
 
 setup(
     name="targets",

@@ -21,8 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "replace_file.h" /* extensions/common: the rule for replacing a file */
-#include "signal_check.h" /* extensions/common: Ctrl-C during a long call */
+#include "replace_file.h"  /* extensions/common: the rule for replacing a file */
+#include "signal_check.h"  /* extensions/common: Ctrl-C during a long call */
+#include "nogil_failure.h" /* extensions/common: a failure recorded without the GIL */
 
 /* [region: gil] */
 #ifdef TARGETS_HOLD_GIL
@@ -53,35 +54,19 @@
 /* [region: failure] */
 enum which_file { FILE_ALL, FILE_IN, FILE_OUT };
 
+/* What went wrong (a nogil_failure: extensions/common/nogil_failure.h), and in
+ * which of the three files. */
 struct failure {
-    int error_number;     /* errno of a failed system call, or 0 */
-    enum which_file file; /* the file it concerns */
-    char reason[160];     /* for format errors (error_number == 0); else empty,
-                           * or what to say instead of strerror's text */
+    nogil_failure what;
+    enum which_file file;
 };
 
-static int
-fail_errno(struct failure *failure, enum which_file file)
+/* The record of a failure concerning `file`: fail_os(in_file(failure, FILE_IN)). */
+static nogil_failure *
+in_file(struct failure *failure, enum which_file file)
 {
-    failure->error_number = errno ? errno : EIO;
     failure->file = file;
-    failure->reason[0] = '\0';
-    return -1;
-}
-
-static int fail_format(struct failure *failure, enum which_file file, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail_format(struct failure *failure, enum which_file file, const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    vsnprintf(failure->reason, sizeof failure->reason, format, args);
-    va_end(args);
-    failure->error_number = 0;
-    failure->file = file;
-    return -1;
+    return &failure->what;
 }
 /* [end: failure] */
 
@@ -134,7 +119,7 @@ open_key_file(const char *path, enum which_file file, int key_size, int has_head
      * files ignore the flag). Only regular files are accepted below. */
     result->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (result->fd < 0)
-        return fail_errno(failure, file);
+        return fail_os(in_file(failure, file));
     struct stat info;
     int bad = fstat(result->fd, &info) < 0;
     if (!bad && !S_ISREG(info.st_mode)) { /* a directory, a device, a pipe */
@@ -142,7 +127,7 @@ open_key_file(const char *path, enum which_file file, int key_size, int has_head
         bad = 1;
     }
     if (bad)
-        return fail_errno(failure, file);
+        return fail_os(in_file(failure, file));
     size_t size = (size_t)info.st_size;
 
     /* [region: checks] */
@@ -150,35 +135,30 @@ open_key_file(const char *path, enum which_file file, int key_size, int has_head
     if (has_header) {
         unsigned char header[HEADER_SIZE];
         if (size < HEADER_SIZE)
-            return fail_format(failure, file, "%zu bytes is shorter than the %d-byte header", size,
-                               HEADER_SIZE);
+            return fail_data(in_file(failure, file),
+                             "%zu bytes is shorter than the %d-byte header", size, HEADER_SIZE);
         if (read_exactly(result->fd, header, HEADER_SIZE) < 0)
-            return fail_errno(failure, file);
+            return fail_os(in_file(failure, file));
         if (memcmp(header, HEADER_MAGIC, 4) != 0)
-            return fail_format(failure, file,
-                               "no \"%s\" header (has_header=False for a bare "
-                               "array of keys?)",
-                               HEADER_MAGIC);
+            return fail_data(in_file(failure, file),
+                             "no \"%s\" header (has_header=False for a bare array of keys?)",
+                             HEADER_MAGIC);
         uint64_t header_key_size = load_le(header + 4, 4);
         if (header_key_size != (uint64_t)key_size)
-            return fail_format(failure, file,
-                               "the header says %llu-byte keys, the call "
-                               "says %d (key64=%s)",
-                               (unsigned long long)header_key_size, key_size,
-                               key_size == 8 ? "True" : "False");
+            return fail_data(in_file(failure, file),
+                             "the header says %llu-byte keys, the call says %d (key64=%s)",
+                             (unsigned long long)header_key_size, key_size,
+                             key_size == 8 ? "True" : "False");
         body = size - HEADER_SIZE;
         uint64_t header_count = load_le(header + 8, 8);
         if (body % (size_t)key_size == 0 && header_count != body / (size_t)key_size)
-            return fail_format(failure, file,
-                               "the header counts %llu keys, the file "
-                               "holds %zu",
-                               (unsigned long long)header_count, body / (size_t)key_size);
+            return fail_data(in_file(failure, file),
+                             "the header counts %llu keys, the file holds %zu",
+                             (unsigned long long)header_count, body / (size_t)key_size);
     }
     if (body % (size_t)key_size != 0)
-        return fail_format(failure, file,
-                           "%zu bytes of keys is not a multiple of the "
-                           "key size %d",
-                           body, key_size);
+        return fail_data(in_file(failure, file),
+                         "%zu bytes of keys is not a multiple of the key size %d", body, key_size);
     /* [end: checks] */
     result->count = body / (size_t)key_size;
     return 0;
@@ -310,15 +290,13 @@ write_all(int fd, const unsigned char *data, size_t size)
 /* [region: negative] */
 #define CHUNK_KEYS 65536 /* `all` is streamed through a buffer of this many keys */
 
-#define NEGATIVE_STOPPED (-2) /* stop() said to stop */
-
 /* The keys of all_path not in in_path, in order, into out_path. Memory: the
  * set of `in`, and one chunk of `all` in and out. The output is written to a
  * temporary file next to it and renamed over it only when complete, so a
  * failure never leaves a partial output (replace_open() above). After each
  * chunk of `all`, however long it is, stop(context) is asked whether to give up
- * (targets_negative answers: when Ctrl-C was pressed). Returns the count, -1
- * (failure filled in) or NEGATIVE_STOPPED. */
+ * (targets_negative answers: when Ctrl-C was pressed). Returns the count, or
+ * -1 with `failure` filled in. */
 static Py_ssize_t
 negative(const char *all_path, const char *in_path, const char *out_path, int has_header,
          int key_size, int (*stop)(void *), void *context, struct failure *failure)
@@ -337,7 +315,7 @@ negative(const char *all_path, const char *in_path, const char *out_path, int ha
     in_keys = malloc(in.count * key_size + 1);
     if (in_keys == NULL || read_exactly(in.fd, in_keys, in.count * key_size) < 0
         || set_build(&set, in_keys, in.count, key_size) < 0) {
-        fail_errno(failure, FILE_IN);
+        fail_os(in_file(failure, FILE_IN));
         goto done;
     }
     free(in_keys);
@@ -346,18 +324,18 @@ negative(const char *all_path, const char *in_path, const char *out_path, int ha
     chunk = malloc(CHUNK_KEYS * key_size);
     out = malloc(CHUNK_KEYS * key_size);
     if (chunk == NULL || out == NULL) {
-        fail_errno(failure, FILE_OUT);
+        fail_os(in_file(failure, FILE_OUT));
         goto done;
     }
     if (replace_open(&file, out_path) < 0) {
-        fail_errno(failure, FILE_OUT);
+        fail_os(in_file(failure, FILE_OUT));
         if (file.refusal != NULL) /* not a regular file: say so, not strerror */
-            snprintf(failure->reason, sizeof failure->reason, "%s", file.refusal);
+            snprintf(failure->what.reason, sizeof failure->what.reason, "%s", file.refusal);
         goto done;
     }
     unsigned char header[HEADER_SIZE] = {0}; /* rewritten once the count is known */
     if (has_header && write_all(file.fd, header, HEADER_SIZE) < 0) {
-        fail_errno(failure, FILE_OUT);
+        fail_os(in_file(failure, FILE_OUT));
         goto done;
     }
     /* [end: negative] */
@@ -368,7 +346,7 @@ negative(const char *all_path, const char *in_path, const char *out_path, int ha
     for (size_t first = 0; first < all.count; first += CHUNK_KEYS) {
         size_t n = all.count - first < CHUNK_KEYS ? all.count - first : CHUNK_KEYS;
         if (read_exactly(all.fd, chunk, n * key_size) < 0) {
-            fail_errno(failure, FILE_ALL);
+            fail_os(in_file(failure, FILE_ALL));
             goto done;
         }
         unsigned char *cursor = out;
@@ -380,12 +358,12 @@ negative(const char *all_path, const char *in_path, const char *out_path, int ha
             }
         }
         if (write_all(file.fd, out, (size_t)(cursor - out)) < 0) {
-            fail_errno(failure, FILE_OUT);
+            fail_os(in_file(failure, FILE_OUT));
             goto done;
         }
         count += (size_t)(cursor - out) / key_size;
         if (stop(context)) {
-            written = NEGATIVE_STOPPED;
+            fail_stopped(&failure->what);
             goto done;
         }
     }
@@ -400,12 +378,12 @@ negative(const char *all_path, const char *in_path, const char *out_path, int ha
         if (pwrite(file.fd, header, HEADER_SIZE, 0) != HEADER_SIZE) {
             if (errno == 0)
                 errno = EIO;
-            fail_errno(failure, FILE_OUT);
+            fail_os(in_file(failure, FILE_OUT));
             goto done;
         }
     }
     if (replace_commit(&file) < 0) { /* close(), rename() over the target */
-        fail_errno(failure, FILE_OUT);
+        fail_os(in_file(failure, FILE_OUT));
         goto done;
     }
     written = (Py_ssize_t)count;
@@ -449,15 +427,16 @@ static void
 raise_failure(targets_state *state, const struct failure *failure, PyObject *path)
 {
     PyObject *error, *reason;
-    if (failure->error_number != 0) {
-        reason = PyUnicode_FromString(
-            failure->reason[0] != '\0' ? failure->reason : strerror(failure->error_number));
-        error = reason ? PyObject_CallFunction(state->Error, "iOO", failure->error_number, reason,
-                                               path)
-                       : NULL;
+    const nogil_failure *what = &failure->what;
+    if (what->kind == FAILURE_OS) {
+        reason = PyUnicode_FromString(what->reason[0] != '\0' ? what->reason
+                                                              : strerror(what->error_number));
+        error = reason
+                    ? PyObject_CallFunction(state->Error, "iOO", what->error_number, reason, path)
+                    : NULL;
     }
-    else {
-        reason = PyUnicode_FromString(failure->reason);
+    else { /* FAILURE_DATA */
+        reason = PyUnicode_FromString(what->reason);
         PyObject *message = reason ? PyUnicode_FromFormat("%U: %U", path, reason) : NULL;
         error = message ? PyObject_CallOneArg(state->Error, message) : NULL;
         Py_XDECREF(message);
@@ -520,7 +499,7 @@ targets_negative(PyObject *module, PyObject *args, PyObject *kwargs)
     const char *all_path = PyBytes_AS_STRING(paths[FILE_ALL]);
     const char *in_path = PyBytes_AS_STRING(paths[FILE_IN]);
     const char *out_path = PyBytes_AS_STRING(paths[FILE_OUT]);
-    struct failure failure = {0, FILE_ALL, ""};
+    struct failure failure = {{FAILURE_NONE, 0, ""}, FILE_ALL};
     Py_ssize_t written;
     signal_check check = {NULL, {0, 0}}; /* .thread: NULL while the GIL is held */
 
@@ -529,7 +508,7 @@ targets_negative(PyObject *module, PyObject *args, PyObject *kwargs)
                        &check, &failure);
     ACQUIRE_GIL(check.thread); /* ... to here */
 
-    if (written == NEGATIVE_STOPPED) /* Ctrl-C: the handler's exception is set */
+    if (written < 0 && failure.what.kind == FAILURE_STOPPED) /* Ctrl-C: its exception is set */
         goto done;
     if (written < 0) {
         /* Report the path as a str, decoded from the file-system bytes, whether the
