@@ -1,4 +1,5 @@
 """Checks of the repository itself: the README lists the notebooks, every extension is complete."""
+import ast
 import importlib.util
 import os
 import pathlib
@@ -46,6 +47,40 @@ def test_every_extension_has_a_build_file_and_tests():
         assert list(folder.glob("tests/test_*.py")), f"{folder} has no tests"
         assert "-Werror" in (folder / "setup.py").read_text(), f"{folder} must build warning-free"
     assert re.search(r'^warnings = "deny"', workspace, re.M), "the Rust crates must build warning-free"
+
+
+def modules_provided_by(folder):
+    """The top-level modules an extension folder provides: its Python files, what
+    it compiles (the .so files built in it, and its .pyx sources), and a Rust
+    crate's module (maturin installs it under the folder's name)."""
+    names = {p.stem for p in folder.glob("*.py") if p.stem != "setup"}
+    names |= {p.stem for p in folder.glob("*.pyx")}
+    names |= {p.name.split(".")[0] for p in folder.glob("*.so")}
+    if (folder / "Cargo.toml").exists():
+        names.add(folder.name)
+    return names
+
+
+def test_no_extension_imports_another_ones_module():
+    """Each extension folder stands alone: its Python files (tests and bench
+    included) import no module another folder provides. The one exception is a
+    C module's Rust twin (NAME_rust): its tests are the C module's, run on both."""
+    folders = [f for f in sorted((ROOT / "extensions").iterdir()) if f.is_dir() and f.name != "common"]
+    owner = {name: folder.name for folder in folders for name in modules_provided_by(folder)}
+    crossings = []
+    for folder in folders:
+        for path in folder.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name.split(".")[0] for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module.split(".")[0]]
+                else:
+                    continue
+                for name in names:
+                    if owner.get(name, folder.name) not in (folder.name, f"{folder.name}_rust"):
+                        crossings.append(f"{path.relative_to(ROOT)} imports {name} ({owner[name]}'s)")
+    assert not crossings, "\n".join(crossings)
 
 
 def test_c_sources_keep_the_course_layout():

@@ -2,14 +2,14 @@
 calls each, in one run (the seconds column is nanoseconds per call x 1e-3)."""
 import timeit
 
-import diffusion_rust
+import callcost_rust
 from callcost_variants import VARIANTS
 
 
 def run(quick, measure):
     calls = 10_000 if quick else 1_000_000
     # PyO3 is added here, not in VARIANTS: lesson 09's stored outputs list that dict.
-    variants = {**VARIANTS, "PyO3": diffusion_rust.add}
+    variants = {**VARIANTS, "PyO3": callcost_rust.add}
     for name, add in variants.items():
         assert add(40, 2) == 42, name
     seconds = {}

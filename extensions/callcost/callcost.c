@@ -3,7 +3,7 @@
  * The work is nothing, so timing a call measures the call itself: how
  * arguments arrive (a tuple to parse, or a plain C array) and how the
  * result goes back. Lesson 09's call-cost table puts these next to Cython,
- * cffi and ctypes calling the same addition. As in diffusion.c's add, the sum is
+ * cffi and ctypes calling the same addition. As in add.c, the sum is
  * done in unsigned long: it wraps around where a signed sum would be undefined.
  */
 #define PY_SSIZE_T_CLEAN

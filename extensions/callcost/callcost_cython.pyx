@@ -4,6 +4,6 @@ generated wrapper) and from Cython (a plain C call)."""
 
 
 cpdef long add(long a, long b):
-    # The sum in unsigned long, as in diffusion.c's add: it wraps around where a
+    # The sum in unsigned long, as in add.c: it wraps around where a
     # signed sum would be undefined behaviour in C.
     return <long>(<unsigned long>a + <unsigned long>b)

@@ -1,19 +1,45 @@
-"""Build the call-cost modules in place: callcost (C API) and callcost_cython.
-(cffi and ctypes call diffusion.c's add, in extensions/diffusion.)"""
+"""Build add(a, b) in every binding lesson 09 times, in place:
+
+- callcost: the C API, METH_VARARGS and METH_FASTCALL (callcost.c);
+- callcost_cython: Cython's cpdef (callcost_cython.pyx);
+- libadd.so: add.c as a plain shared library (no Python in it), for ctypes and
+  cffi's ABI mode;
+- _callcost_cffi: cffi's API mode, out of line (callcost_cffi_build.py).
+"""
 import pathlib
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 HERE = pathlib.Path(__file__).resolve().parent
 FLAGS = ["-O2", "-Wall", "-Wextra", "-Werror"]
+PLAIN_LIBRARY = "libadd"
+
+
+class build_ext_with_a_plain_library(build_ext):
+    """build_ext names every output as a Python module (add.cpython-311-...so) and,
+    on Windows, exports PyInit_NAME from it. libadd is a plain C library: its own
+    name, and nothing Python-specific to export."""
+
+    def get_ext_filename(self, fullname):
+        if fullname == PLAIN_LIBRARY:
+            return f"{PLAIN_LIBRARY}.so"
+        return super().get_ext_filename(fullname)
+
+    def get_export_symbols(self, ext):
+        return [] if ext.name == PLAIN_LIBRARY else super().get_export_symbols(ext)
+
 
 setup(
     name="callcost",
+    cmdclass={"build_ext": build_ext_with_a_plain_library},
     ext_modules=[
         Extension("callcost", sources=["callcost.c"], extra_compile_args=FLAGS),
+        Extension(PLAIN_LIBRARY, sources=["add.c"], extra_compile_args=FLAGS),
         *cythonize([Extension("callcost_cython", sources=["callcost_cython.pyx"],
                               extra_compile_args=FLAGS)],
                    build_dir=str(HERE.parent.parent / "build" / "cython" / "callcost"), quiet=True),
     ],
+    cffi_modules=["callcost_cffi_build.py:ffibuilder"],
 )

@@ -97,15 +97,3 @@ path_length(const point *points, int n)
     return length;
 }
 /* [end: points] */
-
-/* [region: add] */
-/* The call-cost table's trivial function: what a call costs when the work is nothing.
- * Signed overflow is undefined behaviour in C, so the sum is done in unsigned long,
- * which wraps around, and converted back (GCC defines that conversion as modulo 2**64).
- * callcost.c and callcost_cython.pyx add the same way. */
-long
-add(long a, long b)
-{
-    return (long)((unsigned long)a + (unsigned long)b);
-}
-/* [end: add] */

@@ -42,8 +42,4 @@ typedef struct {
 point midpoint(point a, point b);
 double path_length(const point *points, int n);
 
-/* Nothing but a call: for measuring what a call through each FFI costs. The sum
- * wraps around (modulo 2**64 with a 64-bit long) instead of overflowing. */
-long add(long a, long b);
-
 #endif

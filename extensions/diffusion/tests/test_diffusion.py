@@ -181,6 +181,6 @@ def test_cffi_declarations_are_the_header():
     header = (HERE / "diffusion.h").read_text().splitlines()
     assert CDEF == "\n".join(line for line in header if not line.lstrip().startswith("#"))
     defined = set(re.findall(r"^(?:\w+\s+)+\**(\w+)\(", (HERE / "diffusion.c").read_text(), re.M))
-    assert defined == {"evolve", "evolve_fast", "evolve_steps", "copy_steps", "midpoint", "path_length", "add"}
+    assert defined == {"evolve", "evolve_fast", "evolve_steps", "copy_steps", "midpoint", "path_length"}
     for lib in (d.abi_lib, d.api_lib):
         assert set(dir(lib)) == defined

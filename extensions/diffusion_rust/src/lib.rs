@@ -161,16 +161,6 @@ mod diffusion_rust {
         py.detach(|| super::evolve_step(ny, input, output, rate));
         Ok(())
     }
-
-    // [region: add]
-    /// add(a, b): a + b, for the call-cost table (nothing but a call). Arguments
-    /// are converted to i64 (an int out of range: OverflowError); the sum wraps
-    /// around, as libdiffusion's C add does.
-    #[pyfunction]
-    fn add(a: i64, b: i64) -> i64 {
-        a.wrapping_add(b)
-    }
-    // [end: add]
 }
 // [end: binding]
 

@@ -1,0 +1,16 @@
+"""cffi API mode, out of line: generate and compile the module _callcost_cffi,
+which calls add.c's add directly (compiled into it, no dlopen)."""
+import pathlib
+
+from cffi import FFI
+
+HERE = pathlib.Path(__file__).resolve().parent
+CDEF = "long add(long a, long b);"   # add.h, as cdef reads it
+
+ffibuilder = FFI()
+ffibuilder.cdef(CDEF)
+ffibuilder.set_source("_callcost_cffi", '#include "add.h"', sources=[str(HERE / "add.c")],
+                      include_dirs=[str(HERE)], extra_compile_args=["-O2", "-Wall", "-Wextra", "-Werror"])
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)
