@@ -44,7 +44,7 @@ help:
 	@echo "make run       execute every notebook headless, storing fresh outputs"
 	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
 	@echo "make memcheck  the C/C++/Cython extensions' tests under AddressSanitizer (not the Rust crates)"
-	@echo "make format    lay out every C and C++ file as .clang-format says (make test checks it)"
+	@echo "make format    lay out every C, C++ and Rust file (.clang-format, rustfmt); make test checks it"
 	@echo "make fuzz      fuzz every file reader (atheris) and the hostile-caller tests (Hypothesis);"
 	@echo "               FUZZ_SECONDS=N per reader (default $(FUZZ_SECONDS)), FUZZ_EXAMPLES=N per test"
 	@echo "               (default $(FUZZ_EXAMPLES)); needs clang (apt, as root) and atheris (pip)"

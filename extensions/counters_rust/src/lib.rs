@@ -101,15 +101,23 @@ fn json_string(text: &mut String, units: impl Iterator<Item = u16>) {
 
 fn counts_as_json(type_units: impl Iterator<Item = u16>, id: u64, c: &Counts) -> String {
     let list = |values: &[u64]| {
-        values.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+        values
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let mut text = String::from("{\"type\": ");
     json_string(&mut text, type_units);
     text.push_str(&format!(
         ", \"id\": {id}, \"shows_all\": {}, \"clicks_all\": {}, \"shows_uniq\": {}, \
          \"clicks_uniq\": {}, \"shows_freq\": [{}], \"clicks_freq\": [{}]}}",
-        c.shows_all, c.clicks_all, c.shows_uniq, c.clicks_uniq,
-        list(&c.shows_freq), list(&c.clicks_freq)
+        c.shows_all,
+        c.clicks_all,
+        c.shows_uniq,
+        c.clicks_uniq,
+        list(&c.shows_freq),
+        list(&c.clicks_freq)
     ));
     text
 }
@@ -141,7 +149,9 @@ mod counters_rust {
     fn path_bytes<'py>(filepath: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
         let py = filepath.py();
         let os = py.import("os")?;
-        let bytes = os.call_method1(pyo3::intern!(py, "fsencode"), (filepath,))?.cast_into::<PyBytes>()?;
+        let bytes = os
+            .call_method1(pyo3::intern!(py, "fsencode"), (filepath,))?
+            .cast_into::<PyBytes>()?;
         if bytes.as_bytes().contains(&0) {
             return Err(PyValueError::new_err("embedded null byte"));
         }
@@ -152,14 +162,19 @@ mod counters_rust {
     /// errno) with the filename as str, or ValueError "'path': what is wrong".
     fn read_error(error: ReadError, path: &Bound<'_, PyBytes>) -> PyErr {
         let py = path.py();
-        let name = match py.import("os").and_then(|os| os.call_method1(pyo3::intern!(py, "fsdecode"), (path,))) {
+        let name = match py
+            .import("os")
+            .and_then(|os| os.call_method1(pyo3::intern!(py, "fsdecode"), (path,)))
+        {
             Ok(name) => name,
             Err(decoding) => return decoding,
         };
         match error {
             ReadError::Os(e) if e.raw_os_error().is_some() => {
                 let errno = e.raw_os_error().unwrap();
-                let text = py.import("os").and_then(|os| os.call_method1(pyo3::intern!(py, "strerror"), (errno,)));
+                let text = py
+                    .import("os")
+                    .and_then(|os| os.call_method1(pyo3::intern!(py, "strerror"), (errno,)));
                 match text {
                     Ok(text) => PyOSError::new_err((errno, text.unbind(), name.unbind())),
                     Err(e) => e,
@@ -194,7 +209,9 @@ mod counters_rust {
     fn format_code(format: &Bound<'_, PyAny>) -> PyResult<i32> {
         let Ok(name) = format.cast::<PyString>() else {
             let type_name = format.get_type().name()?;
-            return Err(PyTypeError::new_err(format!("format must be a str, not {type_name}")));
+            return Err(PyTypeError::new_err(format!(
+                "format must be a str, not {type_name}"
+            )));
         };
         match name.to_str() {
             Ok("auto") => Ok(reader::AUTO),
@@ -248,11 +265,15 @@ mod counters_rust {
         let path = path_bytes(filepath)?;
         if !entity_type.is_instance_of::<PyString>() {
             let type_name = entity_type.get_type().name()?;
-            return Err(PyTypeError::new_err(format!("get_counters() argument 2 must be str, not {type_name}")));
+            return Err(PyTypeError::new_err(format!(
+                "get_counters() argument 2 must be str, not {type_name}"
+            )));
         }
         if !entity_id.is_instance_of::<pyo3::types::PyInt>() {
             let type_name = entity_id.get_type().name()?;
-            return Err(PyTypeError::new_err(format!("get_counters() argument 3 must be int, not {type_name}")));
+            return Err(PyTypeError::new_err(format!(
+                "get_counters() argument 3 must be int, not {type_name}"
+            )));
         }
         let key_size: i32 = match key_size {
             Arg::Given(value) => value.extract()?,
@@ -270,7 +291,9 @@ mod counters_rust {
             return Err(PyValueError::new_err("entity_id must be in 0..2**64-1"));
         };
         if key_size != 4 && key_size != 8 {
-            return Err(PyValueError::new_err(format!("key_size must be 4 or 8, not {key_size}")));
+            return Err(PyValueError::new_err(format!(
+                "key_size must be 4 or 8, not {key_size}"
+            )));
         }
 
         // [region: detach]
@@ -297,9 +320,12 @@ mod counters_rust {
         };
         if as_json {
             // The type's UTF-16 code units, lone surrogates included.
-            let units = entity_type.call_method1(pyo3::intern!(py, "encode"), ("utf-16-le", "surrogatepass"))?;
+            let units = entity_type
+                .call_method1(pyo3::intern!(py, "encode"), ("utf-16-le", "surrogatepass"))?;
             let units = units.cast::<PyBytes>()?.as_bytes();
-            let units = units.chunks_exact(2).map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
+            let units = units
+                .chunks_exact(2)
+                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
             return Ok(PyString::new(py, &counts_as_json(units, id, &counts)).into_any());
         }
         counts_as_dict(entity_type, id, &counts)
@@ -311,7 +337,8 @@ mod counters_rust {
     fn detect_format(py: Python<'_>, filepath: &Bound<'_, PyAny>) -> PyResult<i32> {
         let path = path_bytes(filepath)?;
         let file = Path::new(OsStr::from_bytes(path.as_bytes())).to_path_buf();
-        py.detach(|| super::detect_format(&file)).map_err(|error| read_error(error, &path))
+        py.detach(|| super::detect_format(&file))
+            .map_err(|error| read_error(error, &path))
     }
 }
 
@@ -322,7 +349,10 @@ mod tests {
     #[test]
     fn json_escapes_as_json_dumps_does() {
         let mut text = String::new();
-        let units: Vec<u16> = "a\"\\\n\t\u{1f}é\u{1F600}".encode_utf16().chain([0xdc80]).collect();
+        let units: Vec<u16> = "a\"\\\n\t\u{1f}é\u{1F600}"
+            .encode_utf16()
+            .chain([0xdc80])
+            .collect();
         json_string(&mut text, units.into_iter());
         assert_eq!(text, r#""a\"\\\n\t\u001f\u00e9\ud83d\ude00\udc80""#);
     }

@@ -14,9 +14,9 @@ use std::path::Path;
 
 use flate2::{Decompress, FlushDecompress, Status};
 use lz4_sys::{
-    LZ4FDecompressionContext, LZ4FFrameInfo, LZ4F_createDecompressionContext, LZ4F_decompress,
-    LZ4F_freeDecompressionContext, LZ4F_getErrorName, LZ4F_getFrameInfo, LZ4F_isError,
-    LZ4F_resetDecompressionContext,
+    LZ4F_createDecompressionContext, LZ4F_decompress, LZ4F_freeDecompressionContext,
+    LZ4F_getErrorName, LZ4F_getFrameInfo, LZ4F_isError, LZ4F_resetDecompressionContext,
+    LZ4FDecompressionContext, LZ4FFrameInfo,
 };
 
 pub const FORMAT_PLAIN: i32 = 0;
@@ -70,7 +70,9 @@ unsafe impl Send for Lz4Decoder {}
 
 fn lz4_error_name(code: usize) -> String {
     // SAFETY: LZ4F_getErrorName returns a static NUL-terminated string for any code.
-    unsafe { CStr::from_ptr(LZ4F_getErrorName(code)) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(LZ4F_getErrorName(code)) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 impl Lz4Decoder {
@@ -102,12 +104,22 @@ impl Lz4Decoder {
 
     /// Decode from `input` into `output`: (bytes read, bytes written, liblz4's
     /// hint: 0 when a frame just ended), or the error's name.
-    fn decompress(&mut self, input: &[u8], output: &mut [u8]) -> std::result::Result<(usize, usize, usize), String> {
+    fn decompress(
+        &mut self,
+        input: &[u8],
+        output: &mut [u8],
+    ) -> std::result::Result<(usize, usize, usize), String> {
         let (mut read, mut written) = (input.len(), output.len());
         // SAFETY: the two lengths are those of the slices, which liblz4 stays inside.
         let hint = unsafe {
-            LZ4F_decompress(self.0, output.as_mut_ptr(), &mut written, input.as_ptr(), &mut read,
-                            std::ptr::null())
+            LZ4F_decompress(
+                self.0,
+                output.as_mut_ptr(),
+                &mut written,
+                input.as_ptr(),
+                &mut read,
+                std::ptr::null(),
+            )
         };
         if unsafe { LZ4F_isError(hint) } != 0 {
             return Err(lz4_error_name(hint));
@@ -140,7 +152,9 @@ fn gzip_header_complete(p: &[u8]) -> bool {
     let flags = p[3];
     let mut at = 10;
     if flags & FEXTRA != 0 {
-        let Some(length) = p.get(at..at + 2) else { return false };
+        let Some(length) = p.get(at..at + 2) else {
+            return false;
+        };
         at += 2 + u16::from_le_bytes([length[0], length[1]]) as usize;
         if at > p.len() {
             return false;
@@ -148,12 +162,16 @@ fn gzip_header_complete(p: &[u8]) -> bool {
     }
     for flag in [FNAME, FCOMMENT] {
         if flags & flag != 0 {
-            let Some(end) = p[at..].iter().position(|&b| b == 0) else { return false };
+            let Some(end) = p[at..].iter().position(|&b| b == 0) else {
+                return false;
+            };
             at += end + 1;
         }
     }
     if flags & FHCRC != 0 {
-        let Some(stored) = p.get(at..at + 2) else { return false };
+        let Some(stored) = p.get(at..at + 2) else {
+            return false;
+        };
         let crc = crc32fast::hash(&p[..at]) & 0xffff;
         return crc == u16::from_le_bytes([stored[0], stored[1]]) as u32;
     }
@@ -214,28 +232,55 @@ impl Reader {
             let is_gzip = gzip_header_complete(&probe);
             let is_lz4 = !is_gzip && decoder.header_complete(&probe);
             if format == AUTO {
-                format = if is_gzip { FORMAT_GZIP } else if is_lz4 { FORMAT_LZ4 } else { FORMAT_PLAIN };
+                format = if is_gzip {
+                    FORMAT_GZIP
+                } else if is_lz4 {
+                    FORMAT_LZ4
+                } else {
+                    FORMAT_PLAIN
+                };
                 detected = format != FORMAT_PLAIN;
             } else if format == FORMAT_GZIP && !probe.starts_with(&GZIP_MAGIC) {
                 return Err(ReadError::BadData(
                     "not a gzip file: it does not start with 1f 8b 08 (gzip's magic number and \
-                     method), and format='gzip' was given".into(),
+                     method), and format='gzip' was given"
+                        .into(),
                 ));
             } else if format == FORMAT_LZ4 && !is_lz4 {
                 return Err(ReadError::BadData(
                     "not an LZ4 file: it does not start with a complete LZ4 frame header \
-                     (04 22 4d 18 ...), and format='lz4' was given".into(),
+                     (04 22 4d 18 ...), and format='lz4' was given"
+                        .into(),
                 ));
             }
             lz4 = Some(decoder);
         }
         let backend = match format {
-            FORMAT_GZIP => Backend::Gzip { inflate: None, ended: false },
-            FORMAT_LZ4 => Backend::Lz4 { decoder: lz4.expect("made above"), hint: 0 },
+            FORMAT_GZIP => Backend::Gzip {
+                inflate: None,
+                ended: false,
+            },
+            FORMAT_LZ4 => Backend::Lz4 {
+                decoder: lz4.expect("made above"),
+                hint: 0,
+            },
             _ => Backend::Plain,
         };
-        let input = if format == FORMAT_PLAIN { Vec::new() } else { vec![0; INPUT_SIZE] };
-        Ok(Reader { file, format, detected, backend, input, input_pos: 0, input_len: 0, input_ended: false })
+        let input = if format == FORMAT_PLAIN {
+            Vec::new()
+        } else {
+            vec![0; INPUT_SIZE]
+        };
+        Ok(Reader {
+            file,
+            format,
+            detected,
+            backend,
+            input,
+            input_pos: 0,
+            input_len: 0,
+            input_ended: false,
+        })
     }
 
     pub fn format(&self) -> i32 {
@@ -271,14 +316,18 @@ impl Reader {
     /// anything else after the last member is ignored.
     fn gzip_read_some(&mut self, buf: &mut [u8]) -> Result<usize> {
         loop {
-            let Backend::Gzip { inflate, ended } = &mut self.backend else { unreachable!() };
+            let Backend::Gzip { inflate, ended } = &mut self.backend else {
+                unreachable!()
+            };
             if *ended {
                 return Ok(0);
             }
             if inflate.is_none() {
                 // Between members: look at the next two bytes.
                 while self.input_len - self.input_pos < 2 && self.fill_input()? {}
-                let Backend::Gzip { inflate, ended } = &mut self.backend else { unreachable!() };
+                let Backend::Gzip { inflate, ended } = &mut self.backend else {
+                    unreachable!()
+                };
                 if self.input[self.input_pos..self.input_len].starts_with(&[0x1f, 0x8b]) {
                     *inflate = Some(Decompress::new_gzip(15));
                 } else {
@@ -288,21 +337,37 @@ impl Reader {
             }
             if self.input_pos == self.input_len && !self.fill_input()? {
                 // The file ended inside a member (zlib: "unexpected end of file").
-                return Err(ReadError::BadData("corrupt gzip stream: unexpected end of file".into()));
+                return Err(ReadError::BadData(
+                    "corrupt gzip stream: unexpected end of file".into(),
+                ));
             }
-            let Backend::Gzip { inflate: Some(stream), .. } = &mut self.backend else { unreachable!() };
+            let Backend::Gzip {
+                inflate: Some(stream),
+                ..
+            } = &mut self.backend
+            else {
+                unreachable!()
+            };
             let (in_before, out_before) = (stream.total_in(), stream.total_out());
-            let status = stream.decompress(&self.input[self.input_pos..self.input_len], buf, FlushDecompress::None);
+            let status = stream.decompress(
+                &self.input[self.input_pos..self.input_len],
+                buf,
+                FlushDecompress::None,
+            );
             let consumed = (stream.total_in() - in_before) as usize;
             let produced = (stream.total_out() - out_before) as usize;
             self.input_pos += consumed;
             match status {
                 Err(error) => {
                     let message = error.message().unwrap_or("compressed data error");
-                    return Err(ReadError::BadData(format!("corrupt gzip stream: {message}")));
+                    return Err(ReadError::BadData(format!(
+                        "corrupt gzip stream: {message}"
+                    )));
                 }
                 Ok(Status::StreamEnd) => {
-                    let Backend::Gzip { inflate, .. } = &mut self.backend else { unreachable!() };
+                    let Backend::Gzip { inflate, .. } = &mut self.backend else {
+                        unreachable!()
+                    };
                     *inflate = None;
                 }
                 Ok(_) => {}
@@ -323,15 +388,22 @@ impl Reader {
                     break;
                 }
             }
-            let Backend::Lz4 { decoder, hint } = &mut self.backend else { unreachable!() };
+            let Backend::Lz4 { decoder, hint } = &mut self.backend else {
+                unreachable!()
+            };
             let (read, written, next) = decoder
-                .decompress(&self.input[self.input_pos..self.input_len], &mut buf[produced..])
+                .decompress(
+                    &self.input[self.input_pos..self.input_len],
+                    &mut buf[produced..],
+                )
                 .map_err(|name| ReadError::BadData(format!("corrupt LZ4 frame: {name}")))?;
             self.input_pos += read;
             produced += written;
             *hint = next;
         }
-        let Backend::Lz4 { hint, .. } = &self.backend else { unreachable!() };
+        let Backend::Lz4 { hint, .. } = &self.backend else {
+            unreachable!()
+        };
         if produced == 0 && self.input_ended && *hint != 0 {
             // The file ended while the decoder still expected bytes of a frame.
             return Err(ReadError::BadData("LZ4 frame is truncated".into()));

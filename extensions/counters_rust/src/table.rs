@@ -26,7 +26,11 @@ impl IdTable {
     }
 
     fn with_log2_capacity(log2: u32) -> Self {
-        IdTable { slots: vec![Slot::default(); 1 << log2], count: 0, shift: 64 - log2 }
+        IdTable {
+            slots: vec![Slot::default(); 1 << log2],
+            count: 0,
+            shift: 64 - log2,
+        }
     }
 
     /// Fibonacci hashing: multiply by 2**64 / golden ratio, keep the top bits.
@@ -64,7 +68,12 @@ impl IdTable {
         }
         let slot = &mut self.slots[i];
         if !slot.used {
-            *slot = Slot { id, used: true, shows: 0, clicks: 0 };
+            *slot = Slot {
+                id,
+                used: true,
+                shows: 0,
+                clicks: 0,
+            };
             self.count += 1;
         }
         slot
@@ -84,8 +93,14 @@ pub struct Counts {
 
 impl Default for Counts {
     fn default() -> Self {
-        Counts { shows_all: 0, clicks_all: 0, shows_uniq: 0, clicks_uniq: 0,
-                 shows_freq: [0; FREQ_BUCKETS], clicks_freq: [0; FREQ_BUCKETS] }
+        Counts {
+            shows_all: 0,
+            clicks_all: 0,
+            shows_uniq: 0,
+            clicks_uniq: 0,
+            shows_freq: [0; FREQ_BUCKETS],
+            clicks_freq: [0; FREQ_BUCKETS],
+        }
     }
 }
 
@@ -106,7 +121,11 @@ pub struct Counter {
 impl Counter {
     pub fn new(key_size: usize) -> Self {
         assert!(key_size == 4 || key_size == 8);
-        Counter { table: IdTable::new(), counts: Counts::default(), key_size }
+        Counter {
+            table: IdTable::new(),
+            counts: Counts::default(),
+            key_size,
+        }
     }
 
     pub fn record_size(&self) -> usize {
@@ -152,20 +171,37 @@ mod tests {
     use super::*;
 
     fn record(id: u64, shows: u16, clicks: u16) -> Vec<u8> {
-        [&id.to_le_bytes()[..], &shows.to_le_bytes(), &clicks.to_le_bytes()].concat()
+        [
+            &id.to_le_bytes()[..],
+            &shows.to_le_bytes(),
+            &clicks.to_le_bytes(),
+        ]
+        .concat()
     }
 
     #[test]
     fn totals_saturate_at_32_and_sums_stay_exact() {
         let mut counter = Counter::new(8);
-        let bytes: Vec<u8> = [record(7, 30, 2), record(7, 3, 31), record(u64::MAX, 65535, 0),
-                              record(u64::MAX, 65535, 1), record(0, 0, 0)].concat();
+        let bytes: Vec<u8> = [
+            record(7, 30, 2),
+            record(7, 3, 31),
+            record(u64::MAX, 65535, 0),
+            record(u64::MAX, 65535, 1),
+            record(0, 0, 0),
+        ]
+        .concat();
         counter.add_records(&bytes);
         let c = counter.finish();
-        assert_eq!((c.shows_all, c.clicks_all), (30 + 3 + 2 * 65535, 2 + 31 + 1));
+        assert_eq!(
+            (c.shows_all, c.clicks_all),
+            (30 + 3 + 2 * 65535, 2 + 31 + 1)
+        );
         assert_eq!((c.shows_uniq, c.clicks_uniq), (2, 2));
         assert_eq!((c.shows_freq[0], c.shows_freq[32]), (1, 2));
-        assert_eq!((c.clicks_freq[0], c.clicks_freq[1], c.clicks_freq[32]), (1, 1, 1));
+        assert_eq!(
+            (c.clicks_freq[0], c.clicks_freq[1], c.clicks_freq[32]),
+            (1, 1, 1)
+        );
         assert_eq!(c.shows_freq.iter().sum::<u64>(), 3);
     }
 
@@ -173,7 +209,14 @@ mod tests {
     fn the_table_grows_and_keeps_every_id() {
         let mut counter = Counter::new(4);
         let bytes: Vec<u8> = (0..200_000u32)
-            .flat_map(|i| [&(i % 150_000).to_le_bytes()[..], &1u16.to_le_bytes(), &0u16.to_le_bytes()].concat())
+            .flat_map(|i| {
+                [
+                    &(i % 150_000).to_le_bytes()[..],
+                    &1u16.to_le_bytes(),
+                    &0u16.to_le_bytes(),
+                ]
+                .concat()
+            })
             .collect();
         counter.add_records(&bytes);
         let c = counter.finish();

@@ -34,7 +34,11 @@ fn evolve_rows(ny: usize, input: &[f64], out: &mut [f64], rate: f64) {
     out[last..].copy_from_slice(&input[last..]);
     // Output row i + 1 from input rows i, i + 1 and i + 2.
     for (i, target) in out[ny..last].chunks_exact_mut(ny).enumerate() {
-        let (up, row, down) = (&input[i * ny..], &input[(i + 1) * ny..], &input[(i + 2) * ny..]);
+        let (up, row, down) = (
+            &input[i * ny..],
+            &input[(i + 1) * ny..],
+            &input[(i + 2) * ny..],
+        );
         evolve_row(up, &row[..ny], down, target, rate);
     }
 }
@@ -68,7 +72,10 @@ pub fn evolve_step(ny: usize, input: &[f64], out: &mut [f64], rate: f64) {
 /// One step of 2-D diffusion in Rust, from NumPy arrays in place.
 #[pyo3::pymodule]
 mod diffusion_rust {
-    use numpy::{BorrowError, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+    use numpy::{
+        BorrowError, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray,
+        PyUntypedArrayMethods,
+    };
     use pyo3::exceptions::{PyTypeError, PyValueError};
     use pyo3::prelude::*;
 
@@ -81,14 +88,21 @@ mod diffusion_rust {
     ) -> PyResult<&'a Bound<'py, PyArray2<f64>>> {
         let Ok(untyped) = array.cast::<PyUntypedArray>() else {
             let type_name = array.get_type().name()?;
-            return Err(PyTypeError::new_err(format!("{name} must be a NumPy array, not {type_name}")));
+            return Err(PyTypeError::new_err(format!(
+                "{name} must be a NumPy array, not {type_name}"
+            )));
         };
         let dtype = untyped.dtype();
         if !dtype.is_equiv_to(&numpy::dtype::<f64>(array.py())) {
-            return Err(PyTypeError::new_err(format!("{name} must have dtype float64, not {dtype}")));
+            return Err(PyTypeError::new_err(format!(
+                "{name} must have dtype float64, not {dtype}"
+            )));
         }
         if untyped.ndim() != 2 {
-            return Err(PyValueError::new_err(format!("{name} must be 2-D, not {}-D", untyped.ndim())));
+            return Err(PyValueError::new_err(format!(
+                "{name} must be 2-D, not {}-D",
+                untyped.ndim()
+            )));
         }
         if !untyped.is_c_contiguous() {
             return Err(PyValueError::new_err(format!(
@@ -150,7 +164,9 @@ mod diffusion_rust {
         }
         // The numpy crate's borrows: shared for grid, exclusive for out. Another Rust
         // borrow of out at the same time (from another thread) would be refused here.
-        let input = grid.try_readonly().map_err(|e| PyValueError::new_err(format!("grid: {e}")))?;
+        let input = grid
+            .try_readonly()
+            .map_err(|e| PyValueError::new_err(format!("grid: {e}")))?;
         let mut output = out.try_readwrite().map_err(|e| match e {
             BorrowError::NotWriteable => PyValueError::new_err("out is read-only"),
             other => PyValueError::new_err(format!("out: {other}")),
@@ -171,19 +187,26 @@ mod tests {
     /// The step written out for one cell, as the lesson states it.
     fn by_hand(grid: &[f64], ny: usize, i: usize, j: usize, rate: f64) -> f64 {
         let at = |i: usize, j: usize| grid[i * ny + j];
-        at(i, j) + rate * (at(i + 1, j) + at(i - 1, j) + at(i, j + 1) + at(i, j - 1) - 4.0 * at(i, j))
+        at(i, j)
+            + rate * (at(i + 1, j) + at(i - 1, j) + at(i, j + 1) + at(i, j - 1) - 4.0 * at(i, j))
     }
 
     #[test]
     fn every_cell_is_the_formula_and_the_border_stays() {
         let (nx, ny) = (7, 11);
-        let grid: Vec<f64> = (0..nx * ny).map(|k| ((k * 37) % 101) as f64 / 7.0).collect();
+        let grid: Vec<f64> = (0..nx * ny)
+            .map(|k| ((k * 37) % 101) as f64 / 7.0)
+            .collect();
         let mut out = vec![f64::NAN; nx * ny];
         evolve_step(ny, &grid, &mut out, 0.05);
         for i in 0..nx {
             for j in 0..ny {
                 let border = i == 0 || j == 0 || i == nx - 1 || j == ny - 1;
-                let want = if border { grid[i * ny + j] } else { by_hand(&grid, ny, i, j, 0.05) };
+                let want = if border {
+                    grid[i * ny + j]
+                } else {
+                    by_hand(&grid, ny, i, j, 0.05)
+                };
                 assert_eq!(out[i * ny + j].to_bits(), want.to_bits(), "cell ({i}, {j})");
             }
         }
@@ -196,7 +219,20 @@ mod tests {
         grid[1] = 2.0;
         let mut out = vec![0.0; 9];
         evolve_step(3, &grid, &mut out, 0.1);
-        assert_eq!(out, [0.0, 2.0, 0.0, 0.0, 1.0 + 0.1 * (2.0 - 4.0), 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            out,
+            [
+                0.0,
+                2.0,
+                0.0,
+                0.0,
+                1.0 + 0.1 * (2.0 - 4.0),
+                0.0,
+                0.0,
+                0.0,
+                0.0
+            ]
+        );
     }
 
     #[test]
