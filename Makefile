@@ -95,10 +95,12 @@ $(S2_STAMP): tools/build-s2.sh | system
 build/stamps/s2cover.built: $(S2_STAMP)
 
 # Every extension folder goes on the venv's sys.path through a .pth file, so
-# `import counters` works in the notebooks, the tests and the benchmarks alike.
+# `import counters` works in the notebooks, the tests and the benchmarks alike;
+# and extensions/common, for the build settings every setup script imports
+# (course_build.py).
 $(PATHS_STAMP): $(VENV_STAMP) $(wildcard extensions/*/setup.py)
 	site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))') && \
-	printf '%s\n' $(EXTENSIONS:%=$(CURDIR)/extensions/%) > "$$site/pyext-lessons.pth"
+	printf '%s\n' $(EXTENSIONS:%=$(CURDIR)/extensions/%) $(CURDIR)/extensions/common > "$$site/pyext-lessons.pth"
 	touch $@
 
 # ---- build ----
@@ -108,10 +110,11 @@ build: setup
 extensions: $(BUILD_STAMPS)
 
 # An extension is rebuilt when a file it is built from changes (extensions/common
-# holds headers more than one extension includes).
+# holds headers more than one extension includes, and course_build.py, the
+# compiler warnings every setup script takes).
 .SECONDEXPANSION:
 build/stamps/%.built: $$(wildcard $$(addprefix extensions/$$*/,*.c *.h *.cpp *.hpp *.pyx *.pxd *.pxi *.py *.proto)) \
-                      $$(wildcard extensions/common/*.h) | $(VENV_STAMP)
+                      $$(wildcard extensions/common/*.h extensions/common/*.py) | $(VENV_STAMP) $(PATHS_STAMP)
 	cd extensions/$* && $(PY) setup.py --quiet build_ext --inplace --force \
 	    --build-temp $(CURDIR)/build/temp/$* --build-lib $(CURDIR)/build/lib/$*
 	@mkdir -p $(@D) && touch $@

@@ -45,7 +45,11 @@ def test_every_extension_has_a_build_file_and_tests():
             continue
         assert (folder / "setup.py").exists(), folder
         assert list(folder.glob("tests/test_*.py")), f"{folder} has no tests"
-        assert "-Werror" in (folder / "setup.py").read_text(), f"{folder} must build warning-free"
+        for script in [folder / "setup.py", *folder.glob("*_build.py")]:
+            text = script.read_text()
+            # One warnings policy (extensions/common/course_build.py), not a copy per script.
+            assert re.search(r"^from course_build import .*WARNINGS", text, re.M), f"{script}: no WARNINGS"
+            assert not re.search(r"['\"]-W(all|extra|error)['\"]", text), f"{script} names warning flags itself"
     assert re.search(r'^warnings = "deny"', workspace, re.M), "the Rust crates must build warning-free"
 
 
@@ -90,6 +94,28 @@ def test_c_sources_keep_the_course_layout():
     result = subprocess.run(["tools/format.sh", "--check"], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "CLANG_FORMAT": str(clang_format)})
     assert result.returncode == 0, result.stderr[-4000:]
+
+
+def test_a_warning_stops_an_extensions_build(tmp_path):
+    """The warnings policy works, not only is imported: extensions/first built as
+    make build builds it (its setup.py, the course's Python) with one unused
+    variable added fails, naming it; as it is, it builds."""
+    first = ROOT / "extensions/first"
+    source = (first / "first.c").read_text()
+    anchor = "    Py_ssize_t steps = 0;\n"
+    assert source.count(anchor) == 1
+    results = {}
+    for name, text in (("as it is", source), ("one unused variable", source.replace(anchor, anchor + "    int unused = 0;\n"))):
+        folder = tmp_path / name.replace(" ", "_")
+        folder.mkdir()
+        (folder / "first.c").write_text(text)
+        (folder / "setup.py").write_text((first / "setup.py").read_text())
+        results[name] = subprocess.run([sys.executable, "setup.py", "--quiet", "build_ext", "--inplace"],
+                                       cwd=folder, capture_output=True, text=True)
+    assert results["as it is"].returncode == 0, results["as it is"].stderr[-3000:]
+    refused = results["one unused variable"]
+    assert refused.returncode != 0
+    assert re.search(r"error: unused variable .unused. \[-Werror=unused-variable\]", refused.stderr), refused.stderr[-3000:]
 
 
 def test_ci_runs_the_readme_test_command():

@@ -54,13 +54,14 @@ for ext in "$@"; do
     logs=$asan/logs/$ext
     kept=$asan/verdicts/$ext
     # Built again only when what it is built from changed: its folder's sources,
-    # the shared headers, the flags, the compiler and the interpreter. (A lesson
-    # and make test run the same check twice: under nbval and in JupyterLab.)
+    # the shared headers and build settings, the flags, the compiler and the
+    # interpreter. (A lesson and make test run the same check twice: under nbval
+    # and in JupyterLab.)
     flags="-fsanitize=address -fno-omit-frame-pointer -g -O1"
     inputs=$( (cd "$src" && find . -maxdepth 2 -type f \( -name '*.c' -o -name '*.cc' -o -name '*.cpp' \
                   -o -name '*.h' -o -name '*.hpp' -o -name '*.pyx' -o -name '*.pxd' -o -name setup.py \) \
                   -not -path './tests/*' -print0 | sort -z | xargs -0 sha256sum
-               sha256sum "$root"/extensions/common/*.h
+               sha256sum "$root"/extensions/common/*.h "$root"/extensions/common/*.py
                echo "$flags"; gcc --version | head -1; "$py" -VV) | sha256sum | cut -d' ' -f1)
     key=$(printf '%s\n' "$inputs" "$shared_inputs" | sha256sum | cut -d' ' -f1)
     if [ -z "${MEMCHECK_AGAIN:-}" ] && [ -f "$kept/key" ] && [ "$(cat "$kept/key")" = "$key" ] \

@@ -4,13 +4,15 @@ import pathlib
 
 from cffi import FFI
 
+from course_build import WARNINGS  # extensions/common: the course's warnings policy
+
 HERE = pathlib.Path(__file__).resolve().parent
 CDEF = "long add(long a, long b);"   # add.h, as cdef reads it
 
 ffibuilder = FFI()
 ffibuilder.cdef(CDEF)
 ffibuilder.set_source("_callcost_cffi", '#include "add.h"', sources=[str(HERE / "add.c")],
-                      include_dirs=[str(HERE)], extra_compile_args=["-O2", "-Wall", "-Wextra", "-Werror"])
+                      include_dirs=[str(HERE)], extra_compile_args=["-O2", *WARNINGS])
 
 if __name__ == "__main__":
     ffibuilder.compile(verbose=True)

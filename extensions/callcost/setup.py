@@ -12,8 +12,10 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
+from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+
 HERE = pathlib.Path(__file__).resolve().parent
-FLAGS = ["-O2", "-Wall", "-Wextra", "-Werror"]
+FLAGS = ["-O2", *WARNINGS]
 PLAIN_LIBRARY = "libadd"
 
 

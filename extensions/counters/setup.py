@@ -1,6 +1,8 @@
 """Build the counters extension in place: python setup.py build_ext --inplace"""
 from setuptools import Extension, setup
 
+from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+
 setup(
     name="counters",
     ext_modules=[
@@ -12,7 +14,7 @@ setup(
             libraries=["z", "lz4"],  # zlib1g-dev, liblz4-dev
             # -fvisibility=hidden: only PyInit_counters is exported, not reader.c's
             # functions (they are shared by two files, so they cannot be static).
-            extra_compile_args=["-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"],
+            extra_compile_args=[*WARNINGS, "-fvisibility=hidden"],
         )
     ],
 )

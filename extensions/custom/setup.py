@@ -1,7 +1,9 @@
 """Build custom (custom.Person) and type_mistakes (the wrong examples of lessons 02 and 03) in place."""
 from setuptools import Extension, setup
 
-FLAGS = ["-Wall", "-Wextra", "-Werror"]
+from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+
+FLAGS = WARNINGS
 
 setup(
     name="custom",

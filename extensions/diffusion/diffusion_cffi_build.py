@@ -4,6 +4,8 @@ import pathlib
 
 from cffi import FFI
 
+from course_build import WARNINGS  # extensions/common: the course's warnings policy
+
 from diffusion_cdef import CDEF
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -15,7 +17,7 @@ ffibuilder.set_source(
     '#include "diffusion.h"',
     sources=[str(HERE / "diffusion.c")],
     include_dirs=[str(HERE)],
-    extra_compile_args=["-O3", "-Wall", "-Wextra", "-Werror"],
+    extra_compile_args=["-O3", *WARNINGS],
     libraries=["m"],
 )
 

@@ -13,6 +13,8 @@ import sysconfig
 
 from setuptools import setup
 
+from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -29,7 +31,7 @@ def build_shared_library():
     compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     output = library_folder() / "libdiffusion.so"
     output.parent.mkdir(parents=True, exist_ok=True)
-    command = [*compiler, "-O3", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared",
+    command = [*compiler, "-O3", *WARNINGS, "-fPIC", "-shared",
                *shlex.split(os.environ.get("CFLAGS", "")), *shlex.split(os.environ.get("LDFLAGS", "")),
                "-o", str(output), str(HERE / "diffusion.c"), "-lm"]
     subprocess.run(command, check=True)

@@ -8,9 +8,10 @@ import pathlib
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
+from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+
 HERE = pathlib.Path(__file__).resolve().parent
 CYTHON_C = HERE.parent.parent / "build" / "cython" / "julia"
-WARNINGS = ["-Wall", "-Wextra", "-Werror"]
 OPENMP = ["-fopenmp"]
 
 

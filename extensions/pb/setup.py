@@ -8,6 +8,9 @@ import subprocess
 
 from setuptools import Extension, setup
 
+# extensions/common: -Wall -Wextra -Werror for every module; the same without -Werror for a student's
+from course_build import WARNINGS, WARNINGS_SHOWN
+
 # `make homework` builds the student's pb (homework/pb.c) instead of the reference
 # solution, into a separate folder, and runs the same tests on it. A student's
 # warnings are shown, not made errors: the tests decide.
@@ -36,11 +39,11 @@ setup(
             # for replacing a file that every writer of the course follows.
             include_dirs=[".", "../common"],
             libraries=["protobuf-c", "z"],  # libprotobuf-c-dev, zlib1g-dev
-            extra_compile_args=["-Wall", "-Wextra", *([] if homework else ["-Werror"]), "-fvisibility=hidden"],
+            extra_compile_args=[*(WARNINGS_SHOWN if homework else WARNINGS), "-fvisibility=hidden"],
         ),
         # Deliberately wrong functions from real solutions, for the lesson and its tests.
         *([] if homework else [
-            Extension("pb_mistakes", sources=["mistakes.c"], extra_compile_args=["-Wall", "-Wextra", "-Werror"]),
+            Extension("pb_mistakes", sources=["mistakes.c"], extra_compile_args=WARNINGS),
         ]),
     ],
 )

@@ -1,6 +1,8 @@
 """Build tarantool_snapshot in place: python setup.py build_ext --inplace"""
 from setuptools import Extension, setup
 
+from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+
 setup(
     name="tarantool_snapshot",
     ext_modules=[
@@ -12,7 +14,7 @@ setup(
             depends=["snapshot_format.h", "../common/signal_check.h", "../common/nogil_failure.h"],
             # hidden: the functions the two files share are not exported from the .so
             # (only PyInit_tarantool_snapshot is), so they cannot clash with another library's
-            extra_compile_args=["-Wall", "-Wextra", "-Werror", "-O2", "-fvisibility=hidden"],
+            extra_compile_args=[*WARNINGS, "-O2", "-fvisibility=hidden"],
         )
     ],
 )

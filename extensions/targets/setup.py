@@ -1,7 +1,9 @@
 """Build targets (GIL released) and targets_gil (same source, GIL held) in place."""
 from setuptools import Extension, setup
 
-FLAGS = ["-Wall", "-Wextra", "-Werror", "-O2"]
+from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+
+FLAGS = [*WARNINGS, "-O2"]
 # ../common holds the rule for replacing a file that every writer of the course follows,
 # and the Ctrl-C check of a long call.
 COMMON = dict(include_dirs=["../common"],
