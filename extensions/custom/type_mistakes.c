@@ -24,10 +24,10 @@ typedef struct {
 } Leaky;
 
 static void
-leaky_dealloc(PyObject *self)
+leaky_dealloc(PyObject *op)
 {
-    PyTypeObject *type = Py_TYPE(self);
-    /* MISSING: type->tp_free(self); -- the object's memory is never returned */
+    PyTypeObject *type = Py_TYPE(op);
+    /* MISSING: type->tp_free(op); -- the object's memory is never returned */
     Py_DECREF(type);
 }
 /* [end: leaky] */

@@ -773,7 +773,8 @@ static PyType_Slot reader_slots[] = {
 static PyType_Spec reader_spec = {
     .name = "pb.DeviceAppsReader",
     .basicsize = sizeof(ReaderObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION
+             | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = reader_slots,
 };
 /* [end: reader-type] */

@@ -173,7 +173,8 @@ static PyType_Spec reader_spec = {
     .name = "pb.DeviceAppsReader",
     .basicsize = sizeof(ReaderObject),
     /* GC: a reader holds a Python object (path). Only deviceapps_xread_pb makes one. */
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION
+             | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = reader_slots,
 };
 

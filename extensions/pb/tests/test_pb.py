@@ -175,6 +175,18 @@ def test_the_reader_reads_one_record_per_next(path):
 
 
 @pytest.mark.milestone("reader")
+def test_the_reader_type_is_immutable_and_made_only_by_the_function(path):
+    """Like a built-in type: no attribute can be set on it, and only
+    deviceapps_xread_pb makes one (DISALLOW_INSTANTIATION)."""
+    pb.deviceapps_xwrite_pb([{"apps": [1]}], path)
+    reader_type = type(pb.deviceapps_xread_pb(path))
+    with pytest.raises(TypeError, match="immutable"):
+        reader_type.extra = 1
+    with pytest.raises(TypeError, match="cannot create"):
+        reader_type()
+
+
+@pytest.mark.milestone("reader")
 def test_large_file_round_trip_and_reader_is_lazy(path):
     records = [{"device": {"id": f"id{i}", "type": "gaid"}, "lat": i / 3, "lon": -i, "apps": list(range(i % 50))}
                for i in range(20_000)]
