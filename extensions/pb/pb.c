@@ -767,6 +767,7 @@ static PyType_Slot reader_slots[] = {
     {Py_tp_traverse, reader_traverse},
     {Py_tp_clear, reader_clear},
     {Py_tp_dealloc, reader_dealloc},
+    /* No tp_new: only deviceapps_xread_pb makes a reader (DISALLOW_INSTANTIATION). */
     {0, NULL},
 };
 
