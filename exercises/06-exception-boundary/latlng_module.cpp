@@ -79,7 +79,7 @@ static PyModuleDef_Slot latlng_slots[] = {
 };
 
 static PyModuleDef latlng_module = {
-    .m_base = PyModuleDef_HEAD_INIT,
+    PyModuleDef_HEAD_INIT,
     "latlng",                           // m_name
     "Exercise 06-exception-boundary.",  // m_doc
     0,                                  // m_size

@@ -11,6 +11,7 @@ hand with the course's Python, and for the AddressSanitizer and fuzzing builds.
 # -Wall and -Wextra turn on is an error, for every module of the course.
 WARNINGS = ["-Wall", "-Wextra", "-Werror"]
 
-# A student's code (the protobuf homework) gets the same warnings, shown rather
-# than made errors: its tests decide.
+# A student's pb (the protobuf homework, built by make homework) gets the same
+# warnings, shown rather than made errors: its tests decide. (The exercises are
+# folders a student copies whole, so each keeps its own list in its setup.py.)
 WARNINGS_SHOWN = [flag for flag in WARNINGS if flag != "-Werror"]

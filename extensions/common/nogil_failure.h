@@ -5,9 +5,12 @@
  * instead, with one of the fail_*() functions below, and returns -1 up to the
  * code that released the GIL. That code takes the GIL back and calls its
  * module's raise_failure(), which turns the record into the module's
- * exception. Every module of the course that can fail without the GIL does it
- * this way (counters, targets, tarantool_snapshot, pb); a module that needs to
- * say where (which file, which byte offset) keeps that beside the record.
+ * exception. Every C module of the course that can fail without the GIL does
+ * it this way (counters, targets, tarantool_snapshot, pb; s2cover, in C++,
+ * carries a std::exception_ptr across instead). Where the exception has the
+ * place as an attribute (targets: which file; tarantool_snapshot: the byte
+ * offset), the module keeps it beside the record; counters and pb write it into
+ * the reason.
  */
 #ifndef COURSE_NOGIL_FAILURE_H
 #define COURSE_NOGIL_FAILURE_H

@@ -18,13 +18,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+
+#include "deviceapps.pb-c.h" /* generated from deviceapps.proto by protoc-c at build time */
 
 #include "nogil_failure.h" /* extensions/common: a failure recorded without the GIL */
 #include "replace_file.h"  /* extensions/common: the rule for replacing a file */
-
-#include <zlib.h>
-
-#include "deviceapps.pb-c.h"
 
 #define MAGIC 0xFFFFFFFFu
 #define DEVICE_APPS_TYPE 1
@@ -522,12 +521,14 @@ read_exact(gzFile gz, unsigned char *buf, unsigned size)
     return (long)done;
 }
 
-/* zlib's reason for the failed read, in the record at `offset`. */
+/* Why the read failed: the system's errno, or zlib's reason for the record at `offset`. */
 static int
 fail_zlib(nogil_failure *failure, gzFile gz, unsigned long long offset)
 {
     int zerr;
     const char *msg = gzerror(gz, &zerr);
+    if (zerr == Z_ERRNO) /* the file could not be read: errno says why */
+        return fail_os(failure);
     return fail_data(failure, "corrupt gzip stream in the record at byte offset %llu: %s", offset,
                      msg);
 }
@@ -634,11 +635,18 @@ error:
 /* [end: to-dict] */
 
 /* [region: next] */
-/* pb.Error for what read_record() recorded without the GIL: the file is damaged. */
+/* Raise what read_record() recorded without the GIL: OSError for a file that
+ * could not be read, pb.Error for a damaged one. */
 static void
 raise_failure(pb_state *st, const nogil_failure *failure, PyObject *path)
 {
-    PyErr_Format(st->error, "%R: %s", path, failure->reason);
+    if (failure->kind == FAILURE_OS) {
+        errno = failure->error_number;
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+    }
+    else {
+        PyErr_Format(st->error, "%R: %s", path, failure->reason);
+    }
 }
 
 static void

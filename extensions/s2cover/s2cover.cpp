@@ -351,16 +351,17 @@ static PyModuleDef_Slot s2cover_slots[] = {
     {0, nullptr},
 };
 
+// C++17 has no designated initializers: the fields in their order, each named.
 static PyModuleDef s2cover_module = {
-    .m_base = PyModuleDef_HEAD_INIT,
-    "s2cover",
-    "Google S2 coverings of GeoJSON polygons (C++, hand-written CPython C API).",
-    sizeof(s2cover_state),
-    s2cover_methods,
-    s2cover_slots,
-    s2cover_traverse,
-    s2cover_clear,
-    s2cover_free,
+    PyModuleDef_HEAD_INIT,
+    "s2cover",                                                                     // m_name
+    "Google S2 coverings of GeoJSON polygons (C++, hand-written CPython C API).",  // m_doc
+    sizeof(s2cover_state),                                                         // m_size
+    s2cover_methods,                                                               // m_methods
+    s2cover_slots,                                                                 // m_slots
+    s2cover_traverse,                                                              // m_traverse
+    s2cover_clear,                                                                 // m_clear
+    s2cover_free,                                                                  // m_free
 };
 
 // PyMODINIT_FUNC expands to extern "C" in C++, with default visibility: the

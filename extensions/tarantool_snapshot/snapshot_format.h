@@ -30,7 +30,7 @@
 typedef struct {
     PyObject *SnapshotError;
     PyTypeObject *SnapshotIterator;
-} module_state;
+} snapshot_state;
 
 typedef struct {
     PyObject_HEAD

@@ -15,18 +15,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static module_state *
+static snapshot_state *
 get_state(PyObject *module)
 {
-    return (module_state *)PyModule_GetState(module);
+    return (snapshot_state *)PyModule_GetState(module);
 }
 
 /* The state from the iterator's type: a heap type created from a spec finds
  * its module, hence its state. (The type cannot be subclassed.) */
-static module_state *
+static snapshot_state *
 get_state_by_type(PyTypeObject *type)
 {
-    return (module_state *)PyType_GetModuleState(type);
+    return (snapshot_state *)PyType_GetModuleState(type);
 }
 
 /* ---------------------------------------------------------------------------
@@ -36,7 +36,7 @@ get_state_by_type(PyTypeObject *type)
 PyObject *
 snapshot_error(SnapshotIterator *self, long long offset, const char *format, ...)
 {
-    module_state *state = get_state_by_type(Py_TYPE(self));
+    snapshot_state *state = get_state_by_type(Py_TYPE(self));
     va_list args;
     va_start(args, format);
     PyObject *detail = PyUnicode_FromFormatV(format, args);
@@ -448,7 +448,7 @@ PyDoc_STRVAR(error_doc,
 static int
 module_exec(PyObject *module)
 {
-    module_state *state = get_state(module);
+    snapshot_state *state = get_state(module);
     if (snapshot_format_init() < 0)
         return -1;
     state->SnapshotError = PyErr_NewExceptionWithDoc("tarantool_snapshot.SnapshotError", error_doc,
@@ -475,7 +475,7 @@ module_exec(PyObject *module)
 static int
 module_traverse(PyObject *module, visitproc visit, void *arg)
 {
-    module_state *state = get_state(module);
+    snapshot_state *state = get_state(module);
     Py_VISIT(state->SnapshotError);
     Py_VISIT(state->SnapshotIterator);
     return 0;
@@ -484,7 +484,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
 static int
 module_clear(PyObject *module)
 {
-    module_state *state = get_state(module);
+    snapshot_state *state = get_state(module);
     Py_CLEAR(state->SnapshotError);
     Py_CLEAR(state->SnapshotIterator);
     return 0;
@@ -512,7 +512,7 @@ static struct PyModuleDef snapshot_module = {
     .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "tarantool_snapshot",
     .m_doc = "Read the rows of Tarantool .snap files: iter(path) yields (space_id, tuple).",
-    .m_size = sizeof(module_state),
+    .m_size = sizeof(snapshot_state),
     .m_slots = module_slots,
     .m_traverse = module_traverse,
     .m_clear = module_clear,

@@ -293,10 +293,10 @@ write_all(int fd, const unsigned char *data, size_t size)
 /* The keys of all_path not in in_path, in order, into out_path. Memory: the
  * set of `in`, and one chunk of `all` in and out. The output is written to a
  * temporary file next to it and renamed over it only when complete, so a
- * failure never leaves a partial output (replace_open() above). After each
- * chunk of `all`, however long it is, stop(context) is asked whether to give up
- * (targets_negative answers: when Ctrl-C was pressed). Returns the count, or
- * -1 with `failure` filled in. */
+ * failure never leaves a partial output (replace_open(), in replace_file.h).
+ * After each chunk of `all`, however long it is, stop(context) is asked whether
+ * to give up (targets_negative answers: when Ctrl-C was pressed). Returns the
+ * count, or -1 with `failure` filled in. */
 static Py_ssize_t
 negative(const char *all_path, const char *in_path, const char *out_path, int has_header,
          int key_size, int (*stop)(void *), void *context, struct failure *failure)
