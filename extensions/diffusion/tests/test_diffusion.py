@@ -1,7 +1,10 @@
 """libdiffusion through every wrapper: equal to NumPy, bad arguments rejected."""
 import ctypes
+import os
 import pathlib
 import re
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -184,3 +187,25 @@ def test_cffi_declarations_are_the_header():
     assert defined == {"evolve", "evolve_fast", "evolve_steps", "copy_steps", "midpoint", "path_length"}
     for lib in (d.abi_lib, d.api_lib):
         assert set(dir(lib)) == defined
+
+
+def packed_arithmetic_in_evolve(library):
+    """How many packed (SIMD) add/sub/mul instructions on doubles objdump finds in
+    `evolve` of a shared library."""
+    listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", "--disassemble=evolve", str(library)],
+                             capture_output=True, text=True, check=True).stdout
+    assert "<evolve>:" in listing, f"no evolve in {library}"
+    return len(re.findall(r"\bv?(?:add|sub|mul)pd\b", listing))
+
+
+@pytest.mark.skipif(shutil.which("objdump") is None, reason="objdump (binutils) is not installed")
+@pytest.mark.skipif(os.environ.get("PYEXT_MEMCHECK") == "1",
+                    reason="the AddressSanitizer build is compiled at -O1: not the code this test judges")
+def test_the_cffi_api_module_vectorises_evolve_as_the_library_does():
+    """_diffusion_cffi is compiled with Python's own CFLAGS first, whose -fwrapv
+    (or -fno-strict-overflow) keeps GCC from vectorising evolve's int index
+    arithmetic; diffusion_cffi_build.py puts -fno-wrapv last. Lesson 09 found the
+    module 1.8x slower without it."""
+    module = pathlib.Path(d._diffusion_cffi.__file__)
+    assert packed_arithmetic_in_evolve(d.library_path()) > 0
+    assert packed_arithmetic_in_evolve(module) > 0
