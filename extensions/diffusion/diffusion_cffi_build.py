@@ -18,9 +18,10 @@ ffibuilder.set_source(
     include_dirs=[str(HERE)],
     # Python's own CFLAGS come first on the compiler line, and with them -fwrapv
     # (or -fno-strict-overflow, which implies it): signed overflow then wraps, so
-    # GCC cannot vectorise evolve's int index arithmetic, and evolve ran 1.8x the
-    # library's time (lesson 09, section 5). -fno-wrapv, last, wins; it is safe
-    # here because check_grids refuses grids of more than INT_MAX cells.
+    # GCC cannot vectorise evolve's int index arithmetic, and evolve ran slower
+    # than the library's (lesson 09, section 5, measures by how much). -fno-wrapv,
+    # last, wins; it is safe here because check_grids refuses grids of more than
+    # INT_MAX cells.
     extra_compile_args=["-O3", *WARNINGS, "-fno-wrapv"],
     libraries=["m"],
 )
