@@ -38,10 +38,14 @@ def run(quick, measure):
         "ctypes": (stepper(d.ctypes_evolve), steps),
         "cffi ABI": (stepper(d.cffi_abi_evolve), steps),
         "cffi API": (stepper(d.cffi_api_evolve), steps),
-        "cffi API, restrict kernel": (stepper(d.cffi_api_evolve, fast=True), steps),
+        "cffi API, restrict kernel": (stepper(d.cffi_api_evolve, kernel="evolve_fast"), steps),
         # The restrict kernel's loop in Rust (AVX2 chosen at run time, as there), one
         # call per step like the C rows, so it compares directly with the row above.
         "Rust (PyO3)": (stepper(diffusion_rust.evolve), steps),
+        # Two rows per pass, one call per step, through each binding (diffusion.c).
+        "ctypes, two-row kernel": (stepper(d.ctypes_evolve, kernel="evolve_two_rows"), steps),
+        "cffi ABI, two-row kernel": (stepper(d.cffi_abi_evolve, kernel="evolve_two_rows"), steps),
+        "cffi API, two-row kernel": (stepper(d.cffi_api_evolve, kernel="evolve_two_rows"), steps),
         "cffi API, all steps in one call": (fused, steps),
     }
     expected = stepper(d.numpy_evolve)()

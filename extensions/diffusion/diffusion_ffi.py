@@ -8,7 +8,8 @@ arguments before C sees them:
     cffi_abi_evolve      cffi ABI mode: ffi.dlopen("libdiffusion.so")
     cffi_api_evolve      cffi API mode, out of line: the compiled module _diffusion_cffi
 
-All take (grid, out, D, dt) and write the step from grid into out.
+All take (grid, out, D, dt) and write the step from grid into out; the C ones
+also take kernel=, one of KERNELS: which of diffusion.h's kernels to call.
 """
 import ctypes
 import pathlib
@@ -24,6 +25,7 @@ from diffusion_cdef import CDEF
 from diffusion_reference import initial_grid, numpy_evolve, numpy_evolve_inplace, python_evolve  # noqa: F401
 
 INT_MAX = 2**31 - 1
+KERNELS = ("evolve", "evolve_fast", "evolve_two_rows")   # diffusion.h: one step, three ways
 
 
 def library_path():
@@ -69,6 +71,14 @@ def check_grids(grid, out):
     if np.shares_memory(grid, out):
         raise ValueError("out must not overlap grid: the step reads cells it has already written")
     return grid, out
+
+
+def check_kernel(kernel):
+    """The kernel's name, if it is one of ours: the name picks a symbol of the library,
+    and any other symbol there would be called with the wrong arguments."""
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, not {kernel!r}")
+    return kernel
 # [end: checks]
 
 
@@ -78,16 +88,16 @@ def check_grids(grid, out):
 _library = ctypes.CDLL(str(library_path()))
 _grid_pointer = ndpointer(dtype=np.float64, ndim=2, flags="C_CONTIGUOUS")
 _out_pointer = ndpointer(dtype=np.float64, ndim=2, flags=("C_CONTIGUOUS", "WRITEABLE"))
-for _name in ("evolve", "evolve_fast"):
+for _name in KERNELS:
     _function = getattr(_library, _name)
     _function.argtypes = [ctypes.c_int, ctypes.c_int, _grid_pointer, _out_pointer,
                           ctypes.c_double, ctypes.c_double]
     _function.restype = None
 
 
-def ctypes_evolve(grid, out, D, dt, fast=False):
+def ctypes_evolve(grid, out, D, dt, kernel="evolve"):
     grid, out = check_grids(grid, out)      # ndpointer cannot compare the shape with nx, ny of this call
-    function = _library.evolve_fast if fast else _library.evolve
+    function = getattr(_library, check_kernel(kernel))
     function(grid.shape[0], grid.shape[1], grid, out, D, dt)
 # [end: ctypes]
 
@@ -134,9 +144,9 @@ abi_ffi.cdef(CDEF)
 abi_lib = abi_ffi.dlopen(str(library_path()))        # ABI mode: no compiler involved
 
 
-def cffi_abi_evolve(grid, out, D, dt, fast=False):
+def cffi_abi_evolve(grid, out, D, dt, kernel="evolve"):
     grid, out = check_grids(grid, out)
-    function = abi_lib.evolve_fast if fast else abi_lib.evolve
+    function = getattr(abi_lib, check_kernel(kernel))
     function(grid.shape[0], grid.shape[1], abi_ffi.from_buffer("double[]", grid),
              abi_ffi.from_buffer("double[]", out, require_writable=True), D, dt)
 
@@ -144,9 +154,9 @@ def cffi_abi_evolve(grid, out, D, dt, fast=False):
 api_ffi, api_lib = _diffusion_cffi.ffi, _diffusion_cffi.lib  # API mode: compiled by make build
 
 
-def cffi_api_evolve(grid, out, D, dt, fast=False):
+def cffi_api_evolve(grid, out, D, dt, kernel="evolve"):
     grid, out = check_grids(grid, out)
-    function = api_lib.evolve_fast if fast else api_lib.evolve
+    function = getattr(api_lib, check_kernel(kernel))
     function(grid.shape[0], grid.shape[1], api_ffi.from_buffer("double[]", grid),
              api_ffi.from_buffer("double[]", out, require_writable=True), D, dt)
 

@@ -57,12 +57,37 @@ def test_wrappers_equal_numpy_exactly(name, shape):
     assert np.array_equal(out, numpy_step(grid))    # same operations, same order: bit for bit
 
 
+@pytest.mark.parametrize("kernel", d.KERNELS)
 @pytest.mark.parametrize("wrapper", C_WRAPPERS.values())
-def test_fast_kernel_equals_plain(wrapper):
-    grid = random_grid((70, 130))
-    out = np.empty_like(grid)
-    wrapper(grid, out, 0.7, 0.05, fast=True)
+@pytest.mark.parametrize("shape", [(3, 3), (4, 3), (3, 17), (70, 130), (71, 131), (9, 512)])
+def test_every_kernel_equals_numpy_exactly(wrapper, kernel, shape):
+    """Odd and even row counts (evolve_two_rows pairs rows, then may do one alone),
+    rows shorter than one AVX2 vector, and long ones."""
+    grid = random_grid(shape)
+    out = np.full_like(grid, np.nan)
+    wrapper(grid, out, 0.7, 0.05, kernel=kernel)
     assert np.array_equal(out, numpy_step(grid, 0.7, 0.05))
+
+
+@pytest.mark.parametrize("offset", range(4))
+def test_the_two_row_kernel_at_every_start_alignment(offset):
+    """Grids starting 0, 8, 16 and 24 bytes past a 32-byte boundary: the kernel
+    starts its vector loop at the first aligned cell, so each start runs a
+    different number of cells before it."""
+    buffers = np.empty(2 * (8 * 21 + 4)), np.empty(2 * (8 * 21 + 4))
+    grid, out = (buffer[(-(buffer.ctypes.data // 8) % 4 + offset):][:8 * 21].reshape(8, 21)
+                 for buffer in buffers)
+    assert grid.ctypes.data % 32 == 8 * offset
+    grid[...] = random_grid((8, 21))
+    d.ctypes_evolve(grid, out, 1.0, 0.1, kernel="evolve_two_rows")
+    assert np.array_equal(out, numpy_step(grid))
+
+
+@pytest.mark.parametrize("wrapper", C_WRAPPERS.values())
+def test_an_unknown_kernel_is_refused(wrapper):
+    grid = random_grid((8, 8))
+    with pytest.raises(ValueError, match="kernel must be one of evolve, evolve_fast, evolve_two_rows, not 'copy_steps'"):
+        wrapper(grid, np.empty_like(grid), 1.0, 0.1, kernel="copy_steps")
 
 
 
@@ -183,8 +208,13 @@ def test_cffi_declarations_are_the_header():
     declare every function diffusion.c defines, no more."""
     header = (HERE / "diffusion.h").read_text().splitlines()
     assert CDEF == "\n".join(line for line in header if not line.lstrip().startswith("#"))
-    defined = set(re.findall(r"^(?:\w+\s+)+\**(\w+)\(", (HERE / "diffusion.c").read_text(), re.M))
-    assert defined == {"evolve", "evolve_fast", "evolve_steps", "copy_steps", "midpoint", "path_length"}
+    source = (HERE / "diffusion.c").read_text()
+    defined = set(re.findall(r"^(?:\w+\s+)+\**(\w+)\(", source, re.M))
+    helpers = set(re.findall(r"^static\s(?:\w+\s+)+\**(\w+)\(", source, re.M))
+    assert helpers == {"two_rows"}               # file-local: no symbol in the library
+    defined -= helpers
+    assert defined == {"evolve", "evolve_fast", "evolve_two_rows", "evolve_steps", "copy_steps", "midpoint",
+                       "path_length"}
     for lib in (d.abi_lib, d.api_lib):
         assert set(dir(lib)) == defined
 

@@ -17,12 +17,11 @@ import diffusion_ffi as d
 import diffusion_rust
 
 ALL_C_CALLS = {
-    "ctypes": d.ctypes_evolve,
-    "ctypes fast": lambda grid, out, D, dt: d.ctypes_evolve(grid, out, D, dt, fast=True),
-    "cffi ABI": d.cffi_abi_evolve,
-    "cffi ABI fast": lambda grid, out, D, dt: d.cffi_abi_evolve(grid, out, D, dt, fast=True),
-    "cffi API": d.cffi_api_evolve,
-    "cffi API fast": lambda grid, out, D, dt: d.cffi_api_evolve(grid, out, D, dt, fast=True),
+    f"{binding} {kernel}": lambda grid, out, D, dt, call=call, kernel=kernel: call(grid, out, D, dt, kernel=kernel)
+    for binding, call in (("ctypes", d.ctypes_evolve), ("cffi ABI", d.cffi_abi_evolve),
+                          ("cffi API", d.cffi_api_evolve))
+    for kernel in d.KERNELS
+} | {
     "cffi API steps": lambda grid, out, D, dt: d.cffi_api_evolve_steps(grid, out, D, dt, 1),
     # Not C, and no Python wrapper: the Rust module reads each array's own C struct.
     "Rust (PyO3)": diffusion_rust.evolve,
@@ -100,14 +99,14 @@ def test_a_lie_that_would_overrun_memory_is_harmless(python_child, name, lie):
             "ctypes": d.ctypes_evolve, "cffi ABI": d.cffi_abi_evolve, "cffi API": d.cffi_api_evolve,
         }}
         name = {name!r}
-        fast = name.endswith(" fast")
         try:
             if name == "cffi API steps":
                 d.cffi_api_evolve_steps(grid, out, 1.0, 0.1, 1)
             elif name == "Rust (PyO3)":
                 diffusion_rust.evolve(grid, out, 1.0, 0.1)
             else:
-                calls[name.removesuffix(" fast")](grid, out, 1.0, 0.1, fast=fast)
+                binding, kernel = name.rsplit(" ", 1)
+                calls[binding](grid, out, 1.0, 0.1, kernel=kernel)
         except (TypeError, ValueError) as error:
             print("refused:", error)
         else:
