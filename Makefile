@@ -43,6 +43,7 @@ help:
 	@echo "make lab       JupyterLab on the repository (lessons in notebooks/, exercises in exercises/)"
 	@echo "make run       execute every notebook headless, storing fresh outputs"
 	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
+	@echo "               (INSTRUCTIONS=1: and C instructions per item, counted by callgrind)"
 	@echo "make memcheck  the C/C++/Cython extensions' tests under AddressSanitizer (not the Rust crates)"
 	@echo "make format    lay out every C, C++ and Rust file (.clang-format, rustfmt); make test checks it"
 	@echo "make fuzz      fuzz every file reader (atheris) and the hostile-caller tests (Hypothesis);"
@@ -138,8 +139,9 @@ run: build
 	    --ExecutePreprocessor.kernel_name=$(KERNEL) --ExecutePreprocessor.timeout=900 \
 	    --ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 
+# INSTRUCTIONS=1 also counts C instructions per item with callgrind (tools/bench.py --instructions).
 bench: build
-	$(PY) tools/bench.py
+	$(PY) tools/bench.py $(if $(INSTRUCTIONS),--instructions)
 
 # ---- check ----
 # The C and C++ layout (.clang-format); make test checks it (tests/test_repository.py).
@@ -150,7 +152,7 @@ test: build
 	$(PY) -m pytest --nbval --nbval-kernel-name=$(KERNEL) \
 	    --nbval-sanitize-with=tests/nbval-sanitize.cfg extensions tests $(NOTEBOOKS)
 	cd extensions && PYO3_PYTHON=$(PY) cargo test --release --locked --quiet
-	$(PY) tools/bench.py --quick
+	$(PY) tools/bench.py --quick --instructions
 
 
 # Every lesson run in JupyterLab, Run All Cells, in headless Chromium (make test

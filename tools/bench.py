@@ -14,6 +14,18 @@ side by side in this one run, so their ratios are comparable; the times
 themselves depend on this machine. --quick runs tiny sizes: it proves the
 scripts work and says nothing about speed.
 
+A script may also define
+
+    def instructions(quick) -> {workload: {variant: instructions per item}}
+
+the machine instructions the variant's C code executes per item, counted by
+valgrind's callgrind (extensions/common/instruction_count.py); --instructions
+(make bench INSTRUCTIONS=1) adds them as a column. Time per item divided by
+instructions per item tells work that waits on memory from work that computes;
+the counts are the same on every run, busy machine or not.
+
+A row "near the limit" takes at most NEAR_LIMIT times the limit's time.
+
 Besides the table on stdout, the run writes build/bench/report.md and
 report.html with one chart (PNG) per workload, under a header naming the
 machine, the Python build, the compiler, and how noisy the machine was (the
@@ -32,6 +44,7 @@ import sysconfig
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+NEAR_LIMIT = 1.5
 
 
 def make_measure(quick):
@@ -153,6 +166,13 @@ def ratio(a, b):
     return "" if a is None or b is None else f"{a / b:.2f}"
 
 
+def near_limit(result, variant):
+    """Whether `variant` takes at most NEAR_LIMIT times the workload's limit's time."""
+    limit = result.get("limit")
+    return (limit is not None and variant != limit
+            and result["seconds"][variant] <= NEAR_LIMIT * result["seconds"][limit])
+
+
 def write_report(folder, header, results):
     folder.mkdir(parents=True, exist_ok=True)
     md = ["# Benchmark report", ""] + [f"- {line}" for line in header] + [""]
@@ -160,9 +180,10 @@ def write_report(folder, header, results):
             "<style>body{font-family:sans-serif;max-width:70em;margin:auto}td,th{padding:2px 8px}"
             "td.n{text-align:right}table{border-collapse:collapse}tr:nth-child(even){background:#f4f4f4}</style>",
             "<h1>Benchmark report</h1><ul>"] + [f"<li>{html.escape(line)}</li>" for line in header] + ["</ul>"]
-    columns = ["variant", "seconds", "items/s", "x vs baseline", "x vs peer", "x the limit's time"]
-    summary = ["## Summary", "", "| workload | fastest variant (the limit aside) | x vs baseline | x vs peer | x the limit's time |",
-               "|---|---|---:|---:|---:|"]
+    columns = ["variant", "seconds", "items/s", "x vs baseline", "x vs peer", "x the limit's time",
+               f"within {NEAR_LIMIT}x of the limit", "C instructions per item"]
+    summary = ["## Summary", "", "| workload | fastest variant (the limit aside) | x vs baseline | x vs peer | "
+               f"x the limit's time | rows within {NEAR_LIMIT}x of the limit |", "|---|---|---:|---:|---:|---|"]
     sections = []
     for result in results:
         seconds = result["seconds"]
@@ -170,12 +191,17 @@ def write_report(folder, header, results):
         image = f"{slug(result['workload'])}.png"
         chart(result, folder / image)
         rows = []
+        counts = result.get("instructions", {})
         for variant, t in seconds.items():
             rate = f"{result['items'] / t:,.0f}" if result.get("items") else ""
-            rows.append([variant, f"{t:.4g}", rate, ratio(base, t), ratio(peer, t), ratio(t, limit)])
+            count = f"{counts[variant]:.2f}" if variant in counts else ""
+            rows.append([variant, f"{t:.4g}", rate, ratio(base, t), ratio(peer, t), ratio(t, limit),
+                         "yes" if near_limit(result, variant) else "", count])
         fastest = min((v for v in seconds if v != result.get("limit")), key=seconds.get)
+        near = [v for v in seconds if near_limit(result, v)]
         summary.append(f"| {result['workload']} | {fastest} | {ratio(base, seconds[fastest])} | "
-                       f"{ratio(peer, seconds[fastest])} | {ratio(seconds[fastest], limit)} |")
+                       f"{ratio(peer, seconds[fastest])} | {ratio(seconds[fastest], limit)} | "
+                       f"{', '.join(near) if near else ('none' if limit else '-')} |")
         sections += [f"## {result['workload']}", "",
                      f"Baseline: {result['baseline']}; peer: {result.get('peer') or '-'}; "
                      f"limit: {result.get('limit') or '-'}.", "",
@@ -198,6 +224,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     parser.add_argument("--report", default=str(ROOT / "build" / "bench"),
                         help="folder for report.md, report.html and the charts")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count each variant's C instructions per item with callgrind, where "
+                             "its script says how (slow: valgrind runs the counted code ~50x slower)")
     parser.add_argument("only", nargs="*", help="extension names (default: all)")
     args = parser.parse_args()
 
@@ -209,7 +238,13 @@ def main():
     results = []
     for script in scripts:
         progress.begin(script.parent.name)
-        results += load(script).run(args.quick, progress)
+        module = load(script)
+        workloads = module.run(args.quick, progress)
+        if args.instructions and hasattr(module, "instructions"):
+            counts = module.instructions(args.quick)
+            for result in workloads:
+                result["instructions"] = counts.get(result["workload"], {})
+        results += workloads
         progress.end()
     noise_after = spread_of_a_fixed_loop()
     noise = max(noise_before, noise_after)
@@ -232,11 +267,16 @@ def main():
             peer = seconds[result["peer"]] / t if result.get("peer") else None
             limit = t / seconds[result["limit"]] if result.get("limit") else None
             rate = f"{result['items'] / t:,.0f}" if result.get("items") else ""
-            rows.append((result["workload"], variant, t, rate, base, peer, limit))
+            near = "yes" if near_limit(result, variant) else ""
+            count = result.get("instructions", {}).get(variant)
+            rows.append((result["workload"], variant, t, rate, base, peer, limit, near,
+                         "" if count is None else f"{count:.2f}"))
 
-    columns = ("workload", "variant", "seconds", "items/s", "x vs baseline", "x vs peer", "x limit's time")
+    columns = ("workload", "variant", "seconds", "items/s", "x vs baseline", "x vs peer", "x limit's time",
+               f"<= {NEAR_LIMIT}x limit") + (("C instr/item",) if args.instructions else ())
     table = [columns] + [(w, v, f"{t:.4f}", r, f"{b:.1f}", "" if p is None else f"{p:.2f}",
-                          "" if l is None else f"{l:.2f}") for w, v, t, r, b, p, l in rows]
+                          "" if l is None else f"{l:.2f}", n) + ((c,) if args.instructions else ())
+                         for w, v, t, r, b, p, l, n, c in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
     for i, row in enumerate(table):
         print("  ".join(cell.ljust(w) if j < 2 else cell.rjust(w)
