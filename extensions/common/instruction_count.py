@@ -7,10 +7,12 @@ else ran; callgrind says how much work it did, the same count on every run
 each instruction). Time divided by instructions then tells a kernel that waits
 on memory (few instructions, much time) from one that is busy computing.
 
-Only the instructions executed inside `ffi_call` are counted: libffi's one
-function through which ctypes (and cffi's ABI mode) call into C, so each part
-is one call's C work, with nothing of Python's around it. Lesson 09 and
-`make bench INSTRUCTIONS=1` use it.
+Only the instructions executed inside one C function are counted, each call
+apart: by default `ffi_call`, libffi's one function through which ctypes (and
+cffi's ABI mode) call into C, so each count is one call's C work, with nothing
+of Python's around it. (Callgrind follows one function per run, named exactly
+as the symbol table spells it.)
+Lesson 09 and `make bench INSTRUCTIONS=1` use it.
 """
 import os
 import pathlib
