@@ -53,7 +53,7 @@ evolve_fast(int nx, int ny, const double *restrict in, double *restrict out, dou
 }
 /* [end: fast] */
 
-/* [region: two rows] */
+/* [region: two-rows] */
 /* Cells from..to-1 of two neighbouring output rows, upper and lower, from the
  * four input rows around them: each input row is loaded once for both outputs,
  * where one row at a time loads the middle rows twice. The arithmetic, and its
@@ -107,7 +107,7 @@ evolve_two_rows(int nx, int ny, const double *restrict in, double *restrict out,
         target[ny - 1] = row[ny - 1];
     }
 }
-/* [end: two rows] */
+/* [end: two-rows] */
 
 void
 evolve_steps(int nx, int ny, double *grid, double *scratch, double D, double dt, int steps)
