@@ -1,4 +1,5 @@
 """Benchmark: the Julia-set ladder, from pure Python to SIMD, measured in one run."""
+import os
 import sysconfig
 
 import numpy as np
@@ -22,6 +23,7 @@ def python_build():
 def run(quick, measure):
     width = 200 if quick else julia_python.WIDTH
     maxiter = julia_python.MAXITER
+    cores = len(os.sched_getaffinity(0))          # the CPUs this process may run on
     zs, cs = julia_python.grid(width)
     za, ca = np.array(zs), np.array(cs)
     expected = julia_python.calculate_z(maxiter, zs, cs)
@@ -40,6 +42,7 @@ def run(quick, measure):
         "prange, 2 threads, dynamic": lambda: julia_prange.calculate_z(maxiter, za, ca, 2, "dynamic"),
         "prange, 2 threads, guided": lambda: julia_prange.calculate_z(maxiter, za, ca, 2, "guided"),
         "C SIMD, 1 thread": lambda: julia_c.calculate_z_simd(maxiter, za, ca),
+        f"C SIMD, {cores} threads": lambda: julia_c.calculate_z_simd_threads(maxiter, za, ca, cores),
     }
     for name, fn in variants.items():           # every rung checked before it is timed
         out = fn()
@@ -48,6 +51,10 @@ def run(quick, measure):
     for name, fn in variants.items():
         slow = name in ("pure Python", "Cython, unchanged")
         seconds[name] = measure(fn, repeat=1 if slow and not quick else None)
+    # The limit: SIMD on every core with no time lost to sharing the work, the
+    # one-thread time divided by the cores (computed from the row above, not run).
+    limit = f"C SIMD, 1 thread / {cores} cores (perfect sharing)"
+    seconds[limit] = seconds["C SIMD, 1 thread"] / cores
     return [{"workload": f"Julia set {width}x{width}, {maxiter} iterations ({python_build()})",
-             "baseline": "pure Python", "peer": "plain C -O3", "limit": "C SIMD, 1 thread",
+             "baseline": "pure Python", "peer": "plain C -O3", "limit": limit,
              "seconds": seconds}]

@@ -5,6 +5,10 @@
  * complex multiply would go through __muldc3 for Annex G's inf/nan rules.) */
 #include "julia_kernels.h"
 
+#ifdef _OPENMP
+#  include <omp.h>
+#endif
+
 /* [region: scalar] */
 static int
 escape_count(int maxiter, double x, double y, double cx, double cy)
@@ -98,3 +102,27 @@ julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t 
     julia_scalar(maxiter, zs, cs, out, n);
 }
 #endif
+
+/* [region: simd-threads] */
+/* julia_simd on every core: the points in tasks of TASK_POINTS, each run by
+ * julia_simd (which picks its AVX2 clone) on whichever thread is free next
+ * ("dynamic"), since the work per point is uneven. A task costs a call and a
+ * hand-out between threads, so a task holds thousands of points; a million
+ * points still make hundreds of tasks, enough to keep every thread busy to
+ * the end. threads <= 0: OpenMP's default, one thread per CPU. */
+#define TASK_POINTS 4096
+
+void
+julia_simd_threads(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n,
+                   int threads)
+{
+#ifdef _OPENMP
+    if (threads <= 0)
+        threads = omp_get_max_threads();
+#endif
+#pragma omp parallel for schedule(dynamic) num_threads(threads)
+    for (ptrdiff_t start = 0; start < n; start += TASK_POINTS)
+        julia_simd(maxiter, zs + 2 * start, cs + 2 * start, out + start,
+                   n - start < TASK_POINTS ? n - start : TASK_POINTS);
+}
+/* [end: simd-threads] */

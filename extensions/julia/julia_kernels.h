@@ -7,5 +7,7 @@
 
 void julia_scalar(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n);
 void julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n);
+void julia_simd_threads(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t n,
+                        int threads);
 
 #endif

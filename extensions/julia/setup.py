@@ -31,7 +31,7 @@ setup(
             rung("julia_annotated", "julia_annotated.py"),
             rung("julia_memview", "julia_memview.pyx"),
             rung("julia_prange", "julia_prange.pyx", openmp=True),
-            rung("julia_c", "julia_c.pyx", c_sources=["julia_kernels.c"]),
+            rung("julia_c", "julia_c.pyx", openmp=True, c_sources=["julia_kernels.c"]),
         ],
         build_dir=str(CYTHON_C),
         quiet=True,

@@ -16,7 +16,7 @@ LIST_RUNGS = {"compiled": julia_compiled.calculate_z, "cdef": julia_cdef.calcula
               "abs": julia_abs.calculate_z, "annotated": julia_annotated.calculate_z}
 ARRAY_RUNGS = {"memview": julia_memview.calculate_z, "prange": julia_prange.calculate_z,
                "C scalar": julia_c.calculate_z_scalar, "C SIMD": julia_c.calculate_z_simd,
-               "NumPy": julia_numpy.calculate_z}
+               "C SIMD threads": julia_c.calculate_z_simd_threads, "NumPy": julia_numpy.calculate_z}
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,21 @@ def test_prange_output_does_not_depend_on_threads(full, schedule):
     assert np.array_equal(one, julia_c.calculate_z_scalar(300, *full))
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3, 0])
+def test_simd_threads_output_does_not_depend_on_threads(full, threads):
+    """The million points make hundreds of tasks of 4096 points, the last one short."""
+    out = julia_c.calculate_z_simd_threads(300, *full, num_threads=threads)
+    assert np.array_equal(out, julia_c.calculate_z_simd(300, *full))
+
+
+@pytest.mark.parametrize("n", [1, 7, 4095, 4096, 4097, 3 * 4096 + 9])
+def test_simd_threads_at_task_boundaries(n):
+    zs, cs = julia_python.grid(width=100)
+    zs, cs = np.array((zs * (n // len(zs) + 1))[:n]), np.array((cs * (n // len(cs) + 1))[:n])
+    assert julia_c.calculate_z_simd_threads(300, zs, cs, num_threads=2).tolist() == \
+        julia_python.calculate_z(300, zs.tolist(), cs.tolist())
+
+
 def test_empty_input_and_zero_iterations():
     empty = np.array([], dtype=complex)
     for fn in ARRAY_RUNGS.values():
@@ -111,6 +126,8 @@ def test_bad_prange_options(full):
     z = np.zeros(4, dtype=complex)
     with pytest.raises(ValueError, match="num_threads must be >= 0, not -2"):
         julia_prange.calculate_z(300, z, z, num_threads=-2)
+    with pytest.raises(ValueError, match="num_threads must be >= 0, not -2"):
+        julia_c.calculate_z_simd_threads(300, z, z, num_threads=-2)
     with pytest.raises(ValueError, match="schedule must be 'static', 'dynamic' or 'guided', not 'fast'"):
         julia_prange.calculate_z(300, z, z, schedule="fast")
 
