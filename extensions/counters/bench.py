@@ -1,4 +1,5 @@
-"""Benchmark: get_counters in C and in Rust vs NumPy vs pure Python, on the same plain file."""
+"""Benchmark: get_counters in C (one table, and partitioned) and in Rust vs NumPy
+vs pure Python, on the same plain file."""
 import pathlib
 import tempfile
 
@@ -25,17 +26,22 @@ def run(quick, measure):
         def c_version():
             return counters.get_counters(path, "banner", 1)
 
+        def c_partitioned():
+            return counters.get_counters(path, "banner", 1, partitioned=True)
+
         def rust_version():
             return counters_rust.get_counters(path, "banner", 1)
 
         expected = numpy_version()
         assert python_version() == expected
         assert c_version() == expected
+        assert c_partitioned() == expected
         assert rust_version() == expected
         seconds = {
             "pure Python": measure(python_version, repeat=1),
             "NumPy (np.unique)": measure(numpy_version),
             "C (counters)": measure(c_version),
+            "C, partitioned (lesson 01's next step)": measure(c_partitioned),
             "Rust (PyO3)": measure(rust_version),
         }
     return [{"workload": f"counters: {n:,} records, {distinct:,} ids",

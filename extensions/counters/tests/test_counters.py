@@ -200,8 +200,10 @@ def test_errors_name_the_file_as_str_whatever_the_path_type(counters, tmp_path, 
 
 
 def test_signature_comes_from_the_docstring(counters):
+    # partitioned=: lesson 01's next step, in the C module only.
+    extra = ", partitioned=False" if counters.__name__ == "counters" else ""
     assert str(inspect.signature(counters.get_counters)) == \
-        "(filepath, entity_type, entity_id, key_size=8, as_json=False, *, format='auto')"
+        f"(filepath, entity_type, entity_id, key_size=8, as_json=False, *, format='auto'{extra})"
 
 
 # ---- bad input ----
@@ -329,3 +331,72 @@ def test_repeated_calls_do_not_grow_memory(counters, record_files, memory_growth
     grown = memory_growth(lambda: calls(300), warm_up=lambda: calls(20)).traced
     assert grown < 8_000, f"{grown} bytes more after 300 rounds (600 calls)"
     assert sys.getrefcount(entity_type) == refs_before
+
+
+# ---- partitioned=True (the C module only): the same results, counted in two passes ----
+
+@pytest.mark.parametrize("key_size", [4, 8])
+@pytest.mark.parametrize("compression", ref.COMPRESSIONS)
+def test_partitioned_matches_numpy(record_files, compression, key_size):
+    path, records = record_files[compression, key_size]
+    got = counters.get_counters(path, "banner", 42, key_size=key_size, partitioned=True)
+    assert got == ref.numpy_counters(records, "banner", 42)
+
+
+@pytest.mark.parametrize("key_size", [4, 8])
+def test_partitioned_on_edge_values(tmp_path, key_size):
+    records = edge_records(key_size)
+    path = tmp_path / "edges"
+    ref.write_records(path, records)
+    assert counters.get_counters(path, "c", 1, key_size=key_size, partitioned=True) == \
+        ref.python_counters(records.tobytes(), "c", 1, key_size)
+
+
+def test_partitioned_with_lists_of_many_blocks(tmp_path):
+    """300,000 records of 50 ids: each list that holds one of them fills many
+    4096-entry blocks, and 20,000 more ids spread over the other lists."""
+    records = np.concatenate([ref.make_records(300_000, 50, seed=4), ref.make_records(40_000, 20_000, seed=5)])
+    path = tmp_path / "many"
+    ref.write_records(path, records, "lz4")
+    assert counters.get_counters(path, "c", 1, partitioned=True) == ref.numpy_counters(records, "c", 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 65535), st.integers(0, 65535)),
+                     max_size=300))
+def test_partitioned_equals_one_table_on_any_ids(rows):
+    records = np.array(rows, dtype=ref.record_dtype(8))
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "records")
+        ref.write_records(path, records)
+        assert counters.get_counters(path, "t", 3, partitioned=True) == counters.get_counters(path, "t", 3)
+
+
+@pytest.mark.parametrize("compression", ref.COMPRESSIONS)
+def test_partitioned_empty_file_and_truncated_record(tmp_path, compression):
+    empty = tmp_path / f"empty.{compression}"
+    ref.write_records(empty, np.array([], dtype=ref.record_dtype(8)), compression)
+    assert counters.get_counters(empty, "t", 1, partitioned=True) == counters.get_counters(empty, "t", 1)
+    truncated = tmp_path / "truncated"
+    truncated.write_bytes(bytes(12 * 3 + 5))
+    with pytest.raises(ValueError, match="truncated record at byte offset 36: 5 trailing bytes"):
+        counters.get_counters(truncated, "t", 1, partitioned=True)
+
+
+def test_partitioned_releases_the_gil(tmp_path, python_thread_beside):
+    path = tmp_path / "large.lz4"
+    ref.write_records(path, ref.make_records(3_000_000, 1_000_000, seed=3), "lz4")
+    overlap = python_thread_beside(lambda: counters.get_counters(path, "b", 1, partitioned=True))
+    assert overlap.seconds > 0.03, "the file is too small to tell"
+    assert overlap.longest_gap < overlap.seconds / 3, overlap
+
+
+def test_partitioned_repeated_calls_do_not_grow_memory(record_files, memory_growth):
+    path, _ = record_files["lz4", 8]
+
+    def calls(n):
+        for _ in range(n):
+            counters.get_counters(path, "t", 1, partitioned=True)
+
+    grown = memory_growth(lambda: calls(100), warm_up=lambda: calls(5)).traced
+    assert grown < 4_000, f"{grown} bytes more after 100 calls"
