@@ -171,7 +171,6 @@ count_records(id_table *t, counts *c, const unsigned char *p, size_t n, int key_
 }
 /* [end: records] */
 
-/* [region: histograms] */
 /* Each id of `t` adds one to the bucket of its shows total and of its clicks total. */
 static void
 add_to_histograms(const id_table *t, counts *c)
@@ -184,7 +183,6 @@ add_to_histograms(const id_table *t, counts *c)
         }
     }
 }
-/* [end: histograms] */
 
 /* [region: partitions] */
 /* The next step, for files with many distinct ids. Once the table outgrows the
@@ -694,7 +692,7 @@ PyDoc_STRVAR(get_counters_doc,
              "512 lists by their id's hash, then each list is counted with a small table\n"
              "of its own. Same result; faster when the ids are many (the one table would\n"
              "not fit in the CPU's caches), at the cost of holding every record in memory\n"
-             "(16 bytes each) until the file ends.\n"
+             "(12 bytes each) until the file ends.\n"
              "\n"
              "The file is read and counted with the GIL released;\n"
              "Ctrl-C (a signal handler that raises) stops it within about 50 ms.");
