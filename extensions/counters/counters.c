@@ -189,8 +189,9 @@ add_to_histograms(const id_table *t, counts *c)
  * CPU's caches, nearly every record costs a trip to main memory, in random order.
  * Counting in two passes keeps the tables small. The first pass appends each
  * record to one of PARTITIONS lists, chosen by the top bits of its id's hash,
- * writing memory in order. The second counts each list with a table of its own,
- * sized for that list and small enough to stay in the caches. Every record of an
+ * writing memory in order. The second counts one list at a time, in a table
+ * sized for that list (two slots per record in it): with 512 lists, small enough
+ * to stay in the caches for files of a few million records. Every record of an
  * id lands in the same list, so the lists' counts simply add up. The price: all
  * the records are held in memory, 12 bytes each, until the file ends. */
 #define PARTITION_BITS 9
@@ -267,8 +268,9 @@ partitions_free(partition *parts)
     free(parts);
 }
 
-/* The second pass. One table, sized for the longest list, serves every list in
- * turn, at the size that keeps that list at most half full, so it never grows.
+/* The second pass. One allocation, big enough for the longest list, serves every
+ * list in turn, used at the size that keeps that list at most half full (two slots
+ * per record, however many of its ids repeat), so the table never grows.
  * Its index skips the hash's top bits, which chose the list (they are the same
  * for all of the list's ids). The slots a list filled are noted as they fill, so
  * that adding them to the histograms and clearing them for the next list costs

@@ -87,8 +87,9 @@ evolve_two_rows(int nx, int ny, const double *restrict in, double *restrict out,
         double *upper_out = out + (size_t)i * ny, *lower_out = upper_out + ny;
         upper_out[0] = upper[0];
         lower_out[0] = lower[0];
-        /* Start the vector loop at a cell whose address is a multiple of 32 bytes
-         * (AVX2's width): then no store, and fewer loads, straddle two cache lines. */
+        /* Start the vector loop at a cell of the upper row whose address is a multiple
+         * of 32 bytes (AVX2's width): then its stores, and fewer loads, do not straddle
+         * two cache lines (the lower row's stores too, when ny is a multiple of 4). */
         int aligned = 1;
         while (aligned < ny - 1 && (uintptr_t)(upper_out + aligned) % 32 != 0)
             aligned++;

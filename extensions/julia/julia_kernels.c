@@ -105,11 +105,11 @@ julia_simd(int maxiter, const double *zs, const double *cs, int *out, ptrdiff_t 
 
 /* [region: simd-threads] */
 /* julia_simd on every core: the points in tasks of TASK_POINTS, each run by
- * julia_simd (which picks its AVX2 clone) on whichever thread is free next
- * ("dynamic"), since the work per point is uneven. A task costs a call and a
- * hand-out between threads, so a task holds thousands of points; a million
- * points still make hundreds of tasks, enough to keep every thread busy to
- * the end. threads <= 0: OpenMP's default, one thread per CPU. */
+ * julia_simd (its AVX2 clone, on a CPU that has AVX2) on whichever thread is
+ * free next ("dynamic"), since the work per point is uneven. A task costs a call
+ * and a hand-out between threads, so a task holds thousands of points; a million
+ * points still make hundreds of tasks, enough to keep every thread busy to the
+ * end. threads <= 0: OpenMP's default (OMP_NUM_THREADS, or one per CPU). */
 #define TASK_POINTS 4096
 
 void
