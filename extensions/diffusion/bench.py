@@ -84,7 +84,7 @@ def run(quick, measure):
     return [{"workload": workload(quick),
              "baseline": "NumPy slicing", "peer": "NumPy in place (out=)",
              "limit": "copy one grid per step (for scale)", "seconds": seconds,
-             "items": shape[0] * shape[1] * steps, "item": "cell-step"}]
+             "items": shape[0] * shape[1] * steps}]
 
 
 # The rows whose C is libdiffusion.so's, which ctypes and cffi's ABI mode call
