@@ -114,7 +114,7 @@ extensions: $(BUILD_STAMPS)
 # holds headers more than one extension includes, and course_build.py, the
 # compiler warnings every setup script takes).
 .SECONDEXPANSION:
-build/stamps/%.built: $$(wildcard $$(addprefix extensions/$$*/,*.c *.h *.cpp *.hpp *.pyx *.pxd *.pxi *.py *.proto)) \
+build/stamps/%.built: $$(wildcard $$(addprefix extensions/$$*/,*.c *.h *.cpp *.hpp *.pyx *.pxd *.pxi *.py *.proto pyproject.toml)) \
                       $$(wildcard extensions/common/*.h extensions/common/*.py) | $(VENV_STAMP) $(PATHS_STAMP)
 	cd extensions/$* && $(PY) setup.py --quiet build_ext --inplace --force \
 	    --build-temp $(CURDIR)/build/temp/$* --build-lib $(CURDIR)/build/lib/$*
@@ -211,6 +211,7 @@ clean:
 	    -exec rm -rf --one-file-system {} +; fi
 	rm -rf .pytest_cache .hypothesis
 	find extensions \( -name '*.so' -o -name '*.pb-c.[ch]' \) -delete
+	rm -rf extensions/*/build extensions/*/dist extensions/*/*.egg-info   # pip install ./extensions/NAME, python -m build
 	-$(VENV)/bin/pip uninstall --quiet --yes $(RUST_EXTENSIONS) 2>/dev/null
 	find . -name __pycache__ -not -path './$(VENV)/*' -not -path './build/*' -prune -exec rm -rf {} +
 

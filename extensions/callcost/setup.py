@@ -7,12 +7,16 @@
 - _callcost_cffi: cffi's API mode, out of line (callcost_cffi_build.py).
 """
 import pathlib
+import sys
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+# extensions/common/course_build.py: -Wall -Wextra -Werror, for every module. Its folder goes on the
+# path here, so that pip's isolated build (only what pyproject.toml requires) finds it too.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+from course_build import WARNINGS  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 FLAGS = ["-O2", *WARNINGS]
@@ -34,7 +38,6 @@ class build_ext_with_a_plain_library(build_ext):
 
 
 setup(
-    name="callcost",
     cmdclass={"build_ext": build_ext_with_a_plain_library},
     ext_modules=[
         Extension("callcost", sources=["callcost.c"], extra_compile_args=FLAGS),

@@ -1,10 +1,15 @@
 """Build the counters extension in place: python setup.py build_ext --inplace"""
+import pathlib
+import sys
+
 from setuptools import Extension, setup
 
-from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+# extensions/common/course_build.py: -Wall -Wextra -Werror, for every module. Its folder goes on the
+# path here, so that pip's isolated build (only what pyproject.toml requires) finds it too.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+from course_build import WARNINGS  # noqa: E402
 
 setup(
-    name="counters",
     ext_modules=[
         Extension(
             "counters",

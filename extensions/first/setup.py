@@ -1,10 +1,20 @@
-"""Build the first extension in place: python setup.py build_ext --inplace"""
+"""Build the first extension.
+
+In place, as make build does:  python setup.py build_ext --inplace
+As a wheel, or installed:       python -m build --wheel   /   pip install .
+(pyproject.toml names setuptools as the build backend; this file says what it compiles.)
+"""
+import pathlib
+import sys
+
 from setuptools import Extension, setup
 
-from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+# extensions/common/course_build.py: -Wall -Wextra -Werror, for every module. Its folder goes on the
+# path here, so that pip's isolated build (only what pyproject.toml requires) finds it too.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+from course_build import WARNINGS  # noqa: E402
 
 setup(
-    name="first",
     ext_modules=[
         Extension("first", sources=["first.c"], extra_compile_args=WARNINGS),
     ],

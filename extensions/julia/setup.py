@@ -4,11 +4,15 @@ Every rung is its own module. Cython writes its generated C into build/cython/ju
 (never next to the sources: it is a build output).
 """
 import pathlib
+import sys
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+# extensions/common/course_build.py: -Wall -Wextra -Werror, for every module. Its folder goes on the
+# path here, so that pip's isolated build (only what pyproject.toml requires) finds it too.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+from course_build import WARNINGS  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
 CYTHON_C = HERE.parent.parent / "build" / "cython" / "julia"
@@ -22,7 +26,6 @@ def rung(name, source, openmp=False, c_sources=()):
 
 
 setup(
-    name="julia",
     ext_modules=cythonize(
         [
             rung("julia_compiled", "julia_compiled.pyx"),

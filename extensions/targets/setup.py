@@ -1,7 +1,13 @@
 """Build targets (GIL released) and targets_gil (same source, GIL held) in place."""
+import pathlib
+import sys
+
 from setuptools import Extension, setup
 
-from course_build import WARNINGS  # extensions/common: -Wall -Wextra -Werror, for every module
+# extensions/common/course_build.py: -Wall -Wextra -Werror, for every module. Its folder goes on the
+# path here, so that pip's isolated build (only what pyproject.toml requires) finds it too.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
+from course_build import WARNINGS  # noqa: E402
 
 FLAGS = [*WARNINGS, "-O2"]
 # ../common holds the rule for replacing a file that every writer of the course follows,
@@ -11,7 +17,6 @@ COMMON = dict(include_dirs=["../common"],
                        "../common/nogil_failure.h"])
 
 setup(
-    name="targets",
     ext_modules=[
         Extension("targets", sources=["targets.c"], extra_compile_args=FLAGS, **COMMON),
         # The lesson's control: identical code that keeps the GIL while it works.
