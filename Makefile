@@ -11,6 +11,8 @@ KERNEL_DISPLAY := Python 3 (pyext-lessons)
 EXTENSIONS := $(patsubst extensions/%/setup.py,%,$(wildcard extensions/*/setup.py))
 # Rust crates (lesson 10): one Cargo workspace, extensions/Cargo.toml
 RUST_EXTENSIONS := $(patsubst extensions/%/Cargo.toml,%,$(wildcard extensions/*/Cargo.toml))
+# C++ modules built by CMake (lesson 06's nanobind binding): a CMakeLists.txt in the folder
+CMAKE_EXTENSIONS := $(patsubst extensions/%/CMakeLists.txt,%,$(wildcard extensions/*/CMakeLists.txt))
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 # The exercises at the end of each lesson: exercises/NN-name (see exercises/README.md)
 EXERCISES := $(patsubst exercises/%/README.md,%,$(wildcard exercises/[0-9][0-9]-*/README.md))
@@ -31,7 +33,8 @@ PYPY_VENV := .venv-pypy
 PYPY_STAMP := $(PYPY_VENV)/.installed
 PATHS_STAMP := $(VENV)/.extension-paths
 S2_STAMP := build/stamps/s2-library
-BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built) $(RUST_EXTENSIONS:%=build/stamps/%.built-rust)
+BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built) $(RUST_EXTENSIONS:%=build/stamps/%.built-rust) \
+                $(CMAKE_EXTENSIONS:%=build/stamps/%.built-cmake)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: help setup system build extensions format test test-lab lab run bench memcheck fuzz exercises exercise homework clean distclean lock test-distro
@@ -99,9 +102,10 @@ build/stamps/s2cover.built: $(S2_STAMP)
 # `import counters` works in the notebooks, the tests and the benchmarks alike;
 # and extensions/common, for the build settings every setup script imports
 # (course_build.py).
-$(PATHS_STAMP): $(VENV_STAMP) $(wildcard extensions/*/setup.py)
+$(PATHS_STAMP): $(VENV_STAMP) $(wildcard extensions/*/setup.py extensions/*/CMakeLists.txt)
 	site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))') && \
-	printf '%s\n' $(EXTENSIONS:%=$(CURDIR)/extensions/%) $(CURDIR)/extensions/common > "$$site/pyext-lessons.pth"
+	printf '%s\n' $(EXTENSIONS:%=$(CURDIR)/extensions/%) $(CMAKE_EXTENSIONS:%=$(CURDIR)/extensions/%) \
+	    $(CURDIR)/extensions/common > "$$site/pyext-lessons.pth"
 	touch $@
 
 # ---- build ----
@@ -129,6 +133,21 @@ build/stamps/%.built-rust: $$(wildcard extensions/$$*/src/*.rs) extensions/$$*/C
 	cd extensions/$* && VIRTUAL_ENV=$(CURDIR)/$(VENV) $(CURDIR)/$(VENV)/bin/maturin develop \
 	    --release --locked --quiet
 	@mkdir -p $(@D) && touch $@
+
+# A CMake module: configured into build/cmake/NAME with the venv's CMake and Ninja
+# (pinned in requirements.txt) and the venv's Python, built, then installed into
+# its own folder: in place, as setup.py --inplace does. (pip install and python -m
+# build run the same CMakeLists.txt through scikit-build-core, pyproject.toml.)
+build/stamps/%.built-cmake: $$(wildcard extensions/$$*/*.cpp extensions/$$*/*.hpp) extensions/$$*/CMakeLists.txt \
+                            $$(wildcard extensions/common/*.py) | $(VENV_STAMP) $(PATHS_STAMP)
+	$(VENV)/bin/cmake -S extensions/$* -B build/cmake/$* -G Ninja --log-level=WARNING \
+	    -DCMAKE_MAKE_PROGRAM=$(CURDIR)/$(VENV)/bin/ninja -DPython_EXECUTABLE=$(PY)
+	env -u MAKEFLAGS -u MFLAGS $(VENV)/bin/cmake --build build/cmake/$*   # Ninja on its own jobs, not make's
+	$(VENV)/bin/cmake --install build/cmake/$* --prefix extensions/$*
+	@mkdir -p $(@D) && touch $@
+# s2cover_nanobind wraps s2cover's kernel and finds S2 as s2cover does.
+build/stamps/s2cover_nanobind.built-cmake: extensions/s2cover/geojson_cover.cpp extensions/s2cover/geojson_cover.hpp \
+                                           extensions/s2cover/s2_library.py $(S2_STAMP)
 
 # ---- use ----
 lab: build

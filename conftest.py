@@ -215,10 +215,23 @@ def python_child():
     return run_python_child
 
 
+def coalesced(outputs):
+    """The outputs as a page shows them: consecutive parts of one stream joined
+    (the kernel may send "Writing x" and its newline apart; nbval joins them too)."""
+    joined = []
+    for output in outputs:
+        if (output["output_type"] == "stream" and joined and joined[-1]["output_type"] == "stream"
+                and joined[-1]["name"] == output["name"]):
+            joined[-1] = {**joined[-1], "text": "".join(joined[-1]["text"]) + "".join(output["text"])}
+        else:
+            joined.append(output)
+    return joined
+
+
 def blank_outputs(cell):
     """Descriptions of the cell's stored outputs that show nothing."""
     blank = []
-    for output in cell.get("outputs", []):
+    for output in coalesced(cell.get("outputs", [])):
         kind = output["output_type"]
         if kind == "stream":
             if not "".join(output["text"]).strip():

@@ -80,16 +80,16 @@ def test_first_builds_a_wheel_and_installs_into_a_clean_venv(tmp_path):
     assert wheel.name == f"first-0.1.0-{TAG}-{TAG}-{PLATFORM}.whl"
     files = wheel_files(wheel)
     assert [f for f in files if not f.startswith("first-0.1.0.dist-info/")] == [
-        f"first{sysconfig.get_config_var('EXT_SUFFIX')}"]
+        f"first{sysconfig.get_config_var('EXT_SUFFIX')}", "first_abi3.abi3.so"]
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)])
     python = venv / "bin" / "python"
     run([str(python), "-m", "pip", "install", "--quiet", str(first)])
-    used = run([str(python), "-c", "import first; print(first.__file__); print(first.collatz_steps(27))"],
-               cwd=tmp_path).stdout.split()
-    assert pathlib.Path(used[0]).is_relative_to(venv), used
-    assert used[1] == "111"
+    for module in ("first", "first_abi3"):
+        used = run([str(python), "-c", f"import {module}; print({module}.__file__, {module}.collatz_steps(27))"],
+                   cwd=tmp_path).stdout.split()
+        assert pathlib.Path(used[0]).is_relative_to(venv) and used[1] == "111", used
 
 
 @pytest.mark.parametrize("name, built", [

@@ -43,6 +43,13 @@ def test_every_extension_has_a_build_file_and_tests():
             assert any("#[cfg(test)]" in p.read_text() for p in folder.glob("src/*.rs")), folder
             assert re.search(rf"\b{folder.name}\b", python_tests), f"no Python test imports {folder.name}"
             continue
+        if (folder / "CMakeLists.txt").exists():
+            # A C++ module built by CMake (scikit-build-core for pip): a binding of
+            # another folder's kernel, tested by that folder's suite, parametrised.
+            assert "scikit_build_core" in (folder / "pyproject.toml").read_text(), folder
+            assert re.search(r"course_build\.WARNINGS", (folder / "CMakeLists.txt").read_text()), folder
+            assert re.search(rf"^import {folder.name}$", python_tests, re.M), f"no Python test imports {folder.name}"
+            continue
         assert (folder / "setup.py").exists(), folder
         assert list(folder.glob("tests/test_*.py")), f"{folder} has no tests"
         for script in [folder / "setup.py", *folder.glob("*_build.py")]:
@@ -68,7 +75,7 @@ def modules_provided_by(folder):
 def test_no_extension_imports_another_ones_module():
     """Each extension folder stands alone: its Python files (tests and bench
     included) import no module another folder provides. The one exception is a
-    C module's Rust twin (NAME_rust): its tests are the C module's, run on both."""
+    C module's twin (NAME_rust, NAME_nanobind): its tests are the C module's, run on both."""
     folders = [f for f in sorted((ROOT / "extensions").iterdir()) if f.is_dir() and f.name != "common"]
     owner = {name: folder.name for folder in folders for name in modules_provided_by(folder)}
     crossings = []
@@ -82,7 +89,8 @@ def test_no_extension_imports_another_ones_module():
                 else:
                     continue
                 for name in names:
-                    if owner.get(name, folder.name) not in (folder.name, f"{folder.name}_rust"):
+                    if owner.get(name, folder.name) not in (folder.name, f"{folder.name}_rust",
+                                                            f"{folder.name}_nanobind"):
                         crossings.append(f"{path.relative_to(ROOT)} imports {name} ({owner[name]}'s)")
     assert not crossings, "\n".join(crossings)
 

@@ -48,11 +48,13 @@ static PyMethodDef callcost_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* A stable-ABI build for 3.10 (callcost_abi3, below) cannot name the slots of 3.12
+ * and 3.13: an older Python refuses a slot it does not know. */
 static PyModuleDef_Slot callcost_slots[] = {
-#if PY_VERSION_HEX >= 0x030C0000
+#if PY_VERSION_HEX >= 0x030C0000 && (!defined(Py_LIMITED_API) || Py_LIMITED_API >= 0x030C0000)
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030D0000 && (!defined(Py_LIMITED_API) || Py_LIMITED_API >= 0x030D0000)
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
     {0, NULL},
@@ -72,3 +74,14 @@ PyInit_callcost(void)
 {
     return PyModuleDef_Init(&callcost_module);
 }
+
+/* setup.py compiles this file a second time, as callcost_abi3: with Py_LIMITED_API
+ * set to 3.10, against the stable ABI (callcost_abi3.abi3.so, one file for CPython
+ * 3.10 and later), for the call-cost table's stable-ABI rows. */
+#ifdef CALLCOST_ABI3
+PyMODINIT_FUNC
+PyInit_callcost_abi3(void)
+{
+    return PyModuleDef_Init(&callcost_module);
+}
+#endif

@@ -2,7 +2,7 @@
 conventions, Cython, cffi and ctypes; not pybind11, lesson 06), for the
 call-cost table. Each entry: a name and a callable taking two ints. Every C
 row runs the same addition: add.c's (libadd.so, _callcost_cffi) or a copy of
-its one line (callcost.c, callcost_cython.pyx)."""
+its one line (callcost.c, built twice: callcost and callcost_abi3; callcost_cython.pyx)."""
 import ctypes
 import pathlib
 import sys
@@ -11,6 +11,7 @@ from cffi import FFI
 
 import _callcost_cffi
 import callcost
+import callcost_abi3
 import callcost_cython
 
 
@@ -45,6 +46,9 @@ VARIANTS = {
     "pure Python": python_add,
     "C API, METH_FASTCALL": callcost.add_fastcall,
     "C API, METH_VARARGS": callcost.add_varargs,
+    # callcost.c again, compiled against the stable ABI of CPython 3.10
+    "C API, METH_FASTCALL, stable ABI": callcost_abi3.add_fastcall,
+    "C API, METH_VARARGS, stable ABI": callcost_abi3.add_varargs,
     "Cython cpdef": callcost_cython.add,
     "cffi API": _callcost_cffi.lib.add,
     "cffi ABI": _abi_lib.add,

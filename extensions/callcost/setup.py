@@ -1,6 +1,7 @@
 """Build add(a, b) in every binding lesson 09 times, in place:
 
-- callcost: the C API, METH_VARARGS and METH_FASTCALL (callcost.c);
+- callcost: the C API, METH_VARARGS and METH_FASTCALL (callcost.c); callcost_abi3, the
+  same file against the stable ABI;
 - callcost_cython: Cython's cpdef (callcost_cython.pyx);
 - libadd.so: add.c as a plain shared library (no Python in it), for ctypes and
   cffi's ABI mode;
@@ -41,6 +42,9 @@ setup(
     cmdclass={"build_ext": build_ext_with_a_plain_library},
     ext_modules=[
         Extension("callcost", sources=["callcost.c"], extra_compile_args=FLAGS),
+        # The same source against the stable ABI of CPython 3.10 (callcost_abi3.abi3.so).
+        Extension("callcost_abi3", sources=["callcost.c"], extra_compile_args=FLAGS, py_limited_api=True,
+                  define_macros=[("Py_LIMITED_API", "0x030A0000"), ("CALLCOST_ABI3", None)]),
         Extension(PLAIN_LIBRARY, sources=["add.c"], extra_compile_args=FLAGS),
         *cythonize([Extension("callcost_cython", sources=["callcost_cython.pyx"],
                               extra_compile_args=FLAGS)],

@@ -71,12 +71,16 @@ first_exec(PyObject *module)
     return PyModule_AddIntMacro(module, DEFAULT_MAX_STEPS);
 }
 
+/* Python 3.12 and 3.13 read two more slots: this module may be imported in a
+ * subinterpreter with a GIL of its own, and needs no GIL at all (free-threaded
+ * builds). A stable-ABI build for 3.10 (first_abi3, below) cannot name them:
+ * an older Python refuses a slot it does not know. */
 static PyModuleDef_Slot first_slots[] = {
     {Py_mod_exec, first_exec},
-#if PY_VERSION_HEX >= 0x030C0000
+#if PY_VERSION_HEX >= 0x030C0000 && (!defined(Py_LIMITED_API) || Py_LIMITED_API >= 0x030C0000)
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif
-#if PY_VERSION_HEX >= 0x030D0000
+#if PY_VERSION_HEX >= 0x030D0000 && (!defined(Py_LIMITED_API) || Py_LIMITED_API >= 0x030D0000)
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
     {0, NULL},
@@ -99,3 +103,15 @@ PyInit_first(void)
     return PyModuleDef_Init(&first_module);
 }
 /* [end: module] */
+
+/* setup.py compiles this file a second time, as first_abi3: with Py_LIMITED_API
+ * set to 3.10, against the stable ABI, into first_abi3.abi3.so, one file for
+ * CPython 3.10 and every later version. The module takes its name
+ * from the file it was found in; its init function must carry that name. */
+#ifdef FIRST_ABI3
+PyMODINIT_FUNC
+PyInit_first_abi3(void)
+{
+    return PyModuleDef_Init(&first_module);
+}
+#endif

@@ -17,5 +17,9 @@ from course_build import WARNINGS  # noqa: E402
 setup(
     ext_modules=[
         Extension("first", sources=["first.c"], extra_compile_args=WARNINGS),
+        # The same source against the stable ABI of CPython 3.10: Python.h then declares only
+        # what 3.10 promised to keep, and the module, first_abi3.abi3.so, loads in 3.10 and later.
+        Extension("first_abi3", sources=["first.c"], extra_compile_args=WARNINGS, py_limited_api=True,
+                  define_macros=[("Py_LIMITED_API", "0x030A0000"), ("FIRST_ABI3", None)]),
     ],
 )

@@ -4,6 +4,7 @@ import ctypes
 import pytest
 
 import callcost
+import callcost_abi3
 import callcost_rust
 from callcost_variants import VARIANTS
 
@@ -44,7 +45,8 @@ def test_rejects_a_string(name):
         VARIANTS[name]("1", 2)
 
 
-@pytest.mark.parametrize("fn", [callcost.add_varargs, callcost.add_fastcall])
+@pytest.mark.parametrize("fn", [callcost.add_varargs, callcost.add_fastcall,
+                                callcost_abi3.add_varargs, callcost_abi3.add_fastcall])
 def test_c_api_errors(fn):
     with pytest.raises(TypeError, match=r"takes (exactly )?2 arguments \(3 given\)|function takes exactly 2 arguments"):
         fn(1, 2, 3)

@@ -1,12 +1,13 @@
-"""Fuzz harness for s2cover's GeoJSON reading: any file, covered by both bindings.
+"""Fuzz harness for s2cover's GeoJSON reading: any file, covered by all three bindings.
 
 tools/fuzz.py runs it: `make fuzz` explores with atheris, `make test` replays a
-fixed slice (test_replay below). The two bindings share one kernel, so for every
+fixed slice (test_replay below). The three bindings share one kernel, so for every
 file they must agree: the same cell ids, or the same exception and message.
 """
 import json
 
 import s2cover
+import s2cover_nanobind
 import s2cover_pybind
 
 EXPECTED = (ValueError, OSError)   # not JSON, not GeoJSON polygons, or not a valid polygon
@@ -22,9 +23,12 @@ def outcome(module, path):
 
 
 def one_input(path):
-    (by_hand, error), (by_pybind, pybind_error) = outcome(s2cover, path), outcome(s2cover_pybind, path)
-    assert by_hand == by_pybind, "the bindings give different cells"
-    assert repr(error) == repr(pybind_error), f"the bindings fail differently: {error!r:.300} vs {pybind_error!r:.300}"
+    by_hand, error = outcome(s2cover, path)
+    for module in (s2cover_pybind, s2cover_nanobind):
+        cells, its_error = outcome(module, path)
+        assert cells == by_hand, f"{module.__name__} gives different cells"
+        assert repr(its_error) == repr(error), \
+            f"{module.__name__} fails differently: {its_error!r:.300} vs {error!r:.300}"
     if error is not None:
         raise error
 

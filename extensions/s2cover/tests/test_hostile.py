@@ -1,4 +1,4 @@
-"""Hostile input and hostile callers, for s2cover and s2cover_pybind alike.
+"""Hostile input and hostile callers, for s2cover, s2cover_pybind and s2cover_nanobind alike.
 
 Every test runs once per binding, and both must answer the same input with the
 same result or the same exception and message. What could crash the
@@ -17,11 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import s2cover
+import s2cover_nanobind
 import s2cover_pybind
 
 DATA = pathlib.Path(__file__).parent / "data"
 LUBBOCK = DATA / "lubbock-county.geojson"
-BINDINGS = [s2cover, s2cover_pybind]
+BINDINGS = [s2cover, s2cover_pybind, s2cover_nanobind]
 # Under tools/memcheck.sh (AddressSanitizer) the process reserves terabytes of
 # shadow memory and keeps freed blocks in quarantine: no address-space limits,
 # no resident-memory checks there.
@@ -423,7 +424,7 @@ def test_json_errors_say_where(module, tmp_path, document, message):
     assert error_of(module, document, tmp_path) == (ValueError, message)
 
 
-# ---- structured fuzzing: both bindings agree, and say only ValueError ----
+# ---- structured fuzzing: every binding agrees, and says only ValueError ----
 
 class Raw:
     """A token written as it is: numbers json.dumps would not write, or bad JSON."""
@@ -540,9 +541,9 @@ OPTIONS = st.fixed_dictionaries({
 
 
 def agree(path, options):
-    """Both bindings give the same cells, or the same ValueError, with a short message."""
-    first, second = (outcome(module, path, **options) for module in BINDINGS)
-    assert first == second
+    """Every binding gives the same cells, or the same ValueError, with a short message."""
+    first, *others = (outcome(module, path, **options) for module in BINDINGS)
+    assert all(other == first for other in others), [first, *others]
     if first[0] == "cells":
         assert all(s2.S2CellId(c).is_valid() for c in first[1])
     else:
@@ -553,7 +554,7 @@ def agree(path, options):
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(document=documents(), options=OPTIONS)
-def test_fuzzed_documents_get_the_same_answer_from_both_bindings(tmp_path, document, options):
+def test_fuzzed_documents_get_the_same_answer_from_every_binding(tmp_path, document, options):
     path = tmp_path / "fuzz.geojson"
     path.write_bytes(document)
     agree(path, options)
@@ -563,7 +564,7 @@ def test_fuzzed_documents_get_the_same_answer_from_both_bindings(tmp_path, docum
 @given(rings=st.lists(st.lists(st.lists(NUMBERS, min_size=2, max_size=3), min_size=3, max_size=8),
                       min_size=1, max_size=3),
        options=OPTIONS)
-def test_fuzzed_polygons_get_the_same_answer_from_both_bindings(tmp_path, rings, options):
+def test_fuzzed_polygons_get_the_same_answer_from_every_binding(tmp_path, rings, options):
     """Closer to valid polygons: numbers anywhere in -200..200 and the special ones."""
     path = tmp_path / "fuzz.geojson"
     path.write_bytes(dump({"type": "Polygon", "coordinates": rings}).encode())
@@ -584,12 +585,12 @@ def tiny(tmp_path_factory):
 @settings(deadline=None)
 @given(max_cells=st.integers(-2**31, 2**31 - 1), min_level=st.integers(-50, 50),
        max_level=st.integers(-50, 50), level_mod=st.integers(-5, 5))
-def test_fuzzed_options_get_the_same_answer_from_both_bindings(tiny, max_cells, min_level, max_level, level_mod):
+def test_fuzzed_options_get_the_same_answer_from_every_binding(tiny, max_cells, min_level, max_level, level_mod):
     """Out-of-range options are ValueErrors with one message; in range, the
     tiny region keeps any covering small."""
     options = dict(max_cells=max_cells, min_level=min_level, max_level=max_level, level_mod=level_mod)
-    first, second = (outcome(module, tiny, **options) for module in BINDINGS)
-    assert first == second
+    first, *others = (outcome(module, tiny, **options) for module in BINDINGS)
+    assert all(other == first for other in others), [first, *others]
     assert first[0] in ("cells", ValueError)
 
 
@@ -616,7 +617,7 @@ def test_fspath_that_reenters_the_module(module):
 
 @binding
 def test_fspath_that_raises(module):
-    """s2cover passes the exception on; pybind11's path caster turns every failed
+    """s2cover passes the exception on; pybind11's and nanobind's path casters turn every failed
     conversion into its own TypeError (a difference of the bindings' argument
     parsing, not of the kernel)."""
     def fail():

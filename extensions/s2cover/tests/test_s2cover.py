@@ -1,4 +1,4 @@
-"""s2cover and s2cover_pybind: the lecture's ids, the official S2 bindings as a
+"""s2cover, s2cover_pybind and s2cover_nanobind: the lecture's ids, the official S2 bindings as a
 cross-check, every GeoJSON shape the module accepts, every error, the GIL, memory."""
 import json
 import math
@@ -13,13 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import s2cover
+import s2cover_nanobind
 import s2cover_pybind
 import s2cover_reference as ref
 import s2_library
 
 DATA = pathlib.Path(__file__).parent / "data"
 LUBBOCK = DATA / "lubbock-county.geojson"
-BINDINGS = [s2cover, s2cover_pybind]
+BINDINGS = [s2cover, s2cover_pybind, s2cover_nanobind]
+# The two written with a binding library: cells as plain tuples, not Cell records.
+LIBRARY_BINDINGS = [s2cover_pybind, s2cover_nanobind]
 
 # The original rbs2 test: Lubbock County covered with max_cells=10, sorted.
 LECTURE_IDS = [9727172662748250112, 9727178160306388992, 9727180359329644544,
@@ -131,7 +134,8 @@ def test_random_convex_polygons_match_the_official_bindings(tmp_path, ring, max_
     path = write(tmp_path, polygon(ring))
     expected = ref.cover_geojson(path, **options)
     assert s2cover.cover_geojson(path, **options) == expected
-    assert s2cover_pybind.cover_geojson(path, **options) == expected
+    for module in LIBRARY_BINDINGS:
+        assert module.cover_geojson(path, **options) == expected, module.__name__
 
 
 # ---- what the covering means ----
@@ -171,14 +175,15 @@ def test_levels_and_max_cells_are_obeyed(module):
 
 def test_an_empty_collection_has_an_empty_covering(tmp_path):
     path = write(tmp_path, {"type": "FeatureCollection", "features": []})
-    assert s2cover.cover_geojson(path) == [] == s2cover_pybind.cover_geojson(path)
+    assert [module.cover_geojson(path) for module in BINDINGS] == [[], [], []]
 
 
 def test_path_types():
     expected = s2cover.cover_geojson(str(LUBBOCK), max_cells=10)
     assert s2cover.cover_geojson(LUBBOCK, max_cells=10) == expected               # os.PathLike
     assert s2cover.cover_geojson(os.fsencode(LUBBOCK), max_cells=10) == expected  # bytes
-    assert s2cover_pybind.cover_geojson(LUBBOCK, max_cells=10) == expected
+    for module in LIBRARY_BINDINGS:
+        assert module.cover_geojson(LUBBOCK, max_cells=10) == expected, module.__name__
 
 
 # ---- full cell records (only_id=False) ----
@@ -193,7 +198,8 @@ def test_cell_records_match_the_official_bindings():
         assert cell.level == s2.S2CellId(cell.id).level() and cell.face == 4
         assert len(cell.vertices) == 4 and all(len(v) == 2 for v in cell.vertices)
     assert s2cover.Cell.n_fields == 5
-    assert [tuple(c) for c in cells] == s2cover_pybind.cover_geojson(LUBBOCK, only_id=False, max_cells=40)
+    for module in LIBRARY_BINDINGS:
+        assert [tuple(c) for c in cells] == module.cover_geojson(LUBBOCK, only_id=False, max_cells=40)
 
 
 def test_cell_records_cover_the_county():
@@ -239,18 +245,19 @@ def test_cell_id_bad_types():
         s2cover.cell_id(1.0, 2.0, 2**40)
     with pytest.raises(OverflowError):
         s2cover.cell_id(1.0, 2.0, 2**70)
-    with pytest.raises(TypeError):
-        s2cover_pybind.cell_id(1.0, 2.0)
+    for module in LIBRARY_BINDINGS:
+        with pytest.raises(TypeError):
+            module.cell_id(1.0, 2.0)
 
 
 @pytest.mark.parametrize("module", BINDINGS)
 def test_cell_id_takes_positional_arguments_only(module):
-    """Both bindings of cell_id take the same arguments, as their signatures say."""
+    """Every binding of cell_id takes the same arguments, as its signature says."""
     with pytest.raises(TypeError):
         module.cell_id(lat=1.0, lng=2.0, level=3)
     if module is s2cover:
         assert module.cell_id.__text_signature__ == "(lat, lng, level, /)"
-    else:   # pybind11 writes the signature, with types, as the docstring's first line
+    else:   # pybind11 and nanobind write the signature, with types, as the docstring's first line
         assert module.cell_id.__doc__.splitlines()[0].endswith(", /) -> int")
 
 
@@ -349,8 +356,9 @@ def test_bad_argument_types():
         s2cover.cover_geojson(LUBBOCK, max_cells=2**40)
     with pytest.raises(ValueError, match="embedded null byte"):
         s2cover.cover_geojson("geo\0.json")
-    with pytest.raises(TypeError):
-        s2cover_pybind.cover_geojson(None)
+    for module in LIBRARY_BINDINGS:
+        with pytest.raises(TypeError):
+            module.cover_geojson(None)
 
 
 @st.composite
@@ -410,7 +418,7 @@ def test_repeated_calls_do_not_grow_memory(tmp_path, memory_growth):
                         module.cover_geojson(path)
                     except (ValueError, OSError):
                         failures += 1
-        assert failures == 4 * n
+        assert failures == 2 * len(BINDINGS) * n
 
     growth = memory_growth(lambda: calls(1000), warm_up=lambda: calls(50))
     assert growth.traced < 20_000, f"Python allocations: {growth.traced} bytes more after 1,000 rounds"
