@@ -14,6 +14,11 @@ import julia_prange
 import julia_annotated
 import julia_python
 
+try:                      # numba: where it has a wheel for this Python
+    import julia_numba
+except ImportError:
+    julia_numba = None
+
 
 def python_build():
     pgo = "--enable-optimizations" in (sysconfig.get_config_var("CONFIG_ARGS") or "")
@@ -44,6 +49,9 @@ def run(quick, measure):
         "C SIMD, 1 thread": lambda: julia_c.calculate_z_simd(maxiter, za, ca),
         f"C SIMD, {cores} threads": lambda: julia_c.calculate_z_simd_threads(maxiter, za, ca, cores),
     }
+    if julia_numba is not None:   # compiled by the check below, so compiling stays outside the clock
+        variants["numba @njit"] = lambda: julia_numba.calculate_z(maxiter, za, ca)
+        variants[f"numba prange, {cores} threads"] = lambda: julia_numba.calculate_z_prange(maxiter, za, ca)
     for name, fn in variants.items():           # every rung checked before it is timed
         out = fn()
         assert list(out) == expected, name

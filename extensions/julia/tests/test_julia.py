@@ -1,4 +1,6 @@
 """Every rung of the Julia-set ladder computes the same counts as the pure-Python version."""
+import os
+
 import numpy as np
 import pytest
 
@@ -12,11 +14,24 @@ import julia_prange
 import julia_annotated
 import julia_python
 
+# numba: where it has a wheel for this Python. Not under make memcheck: its
+# machine code is LLVM's, compiled at run time, not ours to check with ASan.
+try:
+    import julia_numba
+except ImportError:
+    julia_numba = None
+if os.environ.get("PYEXT_MEMCHECK"):
+    julia_numba = None
+
 LIST_RUNGS = {"compiled": julia_compiled.calculate_z, "cdef": julia_cdef.calculate_z,
               "abs": julia_abs.calculate_z, "annotated": julia_annotated.calculate_z}
 ARRAY_RUNGS = {"memview": julia_memview.calculate_z, "prange": julia_prange.calculate_z,
                "C scalar": julia_c.calculate_z_scalar, "C SIMD": julia_c.calculate_z_simd,
                "C SIMD threads": julia_c.calculate_z_simd_threads, "NumPy": julia_numpy.calculate_z}
+if julia_numba is not None:
+    ARRAY_RUNGS |= {"numba": julia_numba.calculate_z, "numba prange": julia_numba.calculate_z_prange}
+# The rungs whose argument checks are Cython's (typed memoryviews, check_arguments)
+CYTHON_ARRAY_RUNGS = [name for name in ARRAY_RUNGS if name not in ("NumPy", "numba", "numba prange")]
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +111,7 @@ def test_empty_input_and_zero_iterations():
         assert fn(0, np.array([0j]), np.array([0j])).tolist() == [0]
 
 
-@pytest.mark.parametrize("name", [name for name in ARRAY_RUNGS if name != "NumPy"])
+@pytest.mark.parametrize("name", CYTHON_ARRAY_RUNGS)
 def test_bad_arguments(name):
     fn = ARRAY_RUNGS[name]
     z = np.zeros(4, dtype=complex)
@@ -120,6 +135,39 @@ def test_numpy_reference_checks_what_it_cannot_convert():
         julia_numpy.calculate_z(-1, z, z)
     with pytest.raises(ValueError, match="zs and cs must have the same length, not 4 and 3"):
         julia_numpy.calculate_z(300, z, z[:3])
+
+
+@pytest.mark.skipif(julia_numba is None, reason="numba is not installed for this Python (or make memcheck)")
+@pytest.mark.parametrize("name", ["numba", "numba prange"])
+def test_numba_rungs_check_their_arguments_before_compiling(name):
+    """numba would compile a new version of the loop for any other argument types
+    (or fail to, with a long typing error): the wrapper refuses them first."""
+    fn = ARRAY_RUNGS[name]
+    z = np.zeros(4, dtype=complex)
+    with pytest.raises(ValueError, match="maxiter must be >= 0, not -1"):
+        fn(-1, z, z)
+    with pytest.raises(ValueError, match="zs and cs must have the same length, not 4 and 3"):
+        fn(300, z, z[:3])
+    with pytest.raises(TypeError, match="zs and cs must be one-dimensional complex128 arrays, not 1-D float64 and 1-D complex128"):
+        fn(300, np.zeros(4), z)
+    with pytest.raises(TypeError, match="not 2-D complex128 and 1-D complex128"):
+        fn(300, np.zeros((2, 2), dtype=complex), z)
+    # A strided view is no error for numba (it compiles for any layout): same counts.
+    zs = np.array(julia_python.grid(width=20)[0])
+    assert fn(300, zs[::2], zs[::2]).tolist() == julia_python.calculate_z(300, list(zs[::2]), list(zs[::2]))
+
+
+@pytest.mark.skipif(julia_numba is None, reason="numba is not installed for this Python (or make memcheck)")
+def test_numba_prange_output_does_not_depend_on_threads(full):
+    import numba
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = julia_numba.calculate_z_prange(300, *full)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one, julia_numba.calculate_z_prange(300, *full))
+    assert np.array_equal(one, julia_c.calculate_z_scalar(300, *full))
 
 
 def test_bad_prange_options(full):
