@@ -37,7 +37,8 @@ BUILD_STAMPS := $(EXTENSIONS:%=build/stamps/%.built) $(RUST_EXTENSIONS:%=build/s
                 $(CMAKE_EXTENSIONS:%=build/stamps/%.built-cmake)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help setup system build extensions format test test-lab lab run bench memcheck fuzz exercises exercise homework clean distclean lock test-distro
+.PHONY: help setup system build extensions format test test-lab lab run bench memcheck fuzz exercises exercise homework clean distclean lock test-distro \
+        python-ft test-ft
 
 help:
 	@echo "make setup     system packages (apt, as root) and the .venv with the course kernel"
@@ -48,6 +49,9 @@ help:
 	@echo "make bench     run every lesson's benchmark; one table of times and ratios"
 	@echo "               (INSTRUCTIONS=1: and C instructions per item, counted by callgrind)"
 	@echo "make memcheck  the C/C++/Cython extensions' tests under AddressSanitizer (not the Rust crates)"
+	@echo "make test-ft   every extension built for a free-threaded Python and its tests run there:"
+	@echo "               PYTHON_FT=/path/to/python3.14t (default: make python-ft's build, if any)"
+	@echo "make python-ft build a free-threaded CPython 3.14 from source into build/python-ft (minutes)"
 	@echo "make format    lay out every C, C++ and Rust file (.clang-format, rustfmt); make test checks it"
 	@echo "make fuzz      fuzz every file reader (atheris) and the hostile-caller tests (Hypothesis);"
 	@echo "               FUZZ_SECONDS=N per reader (default $(FUZZ_SECONDS)), FUZZ_EXAMPLES=N per test"
@@ -55,7 +59,7 @@ help:
 	@echo "make exercises every lesson's exercises, with their state (not started, failing N of M, passing)"
 	@echo "make exercise NAME=01-longest-below   build your copy of one exercise and run its tests"
 	@echo "make homework  build the student's pb (extensions/pb/homework) and run pb's tests on it, per milestone"
-	@echo "make clean     remove build outputs (distclean also removes .venv, build/s2, build/distro)"
+	@echo "make clean     remove build outputs (distclean also removes .venv, build/s2, build/distro, build/python-ft)"
 	@echo "make test-distro DIST=trixie|bookworm   make test on a fresh Debian made with debootstrap (root)"
 
 # ---- setup ----
@@ -172,6 +176,22 @@ test: build
 	    --nbval-sanitize-with=tests/nbval-sanitize.cfg extensions tests $(NOTEBOOKS)
 	cd extensions && PYO3_PYTHON=$(PY) cargo test --release --locked --quiet
 	$(PY) tools/bench.py --quick --instructions
+	@$(MAKE) --no-print-directory test-ft
+
+# ---- free-threaded Python ----
+# The extensions built for a free-threaded CPython (3.14t) and their suites run
+# under it, each folder in a process of its own, then every module's GIL checked
+# against extensions/common/gil_declarations.py (tools/test_ft.py). Found: PYTHON_FT,
+# else make python-ft's build, else python3.14t or python3.13t on the PATH. None:
+# make test says so in one line and goes on.
+PYTHON_FT ?= $(firstword $(wildcard $(CURDIR)/build/python-ft/bin/python3.14t)                          $(shell command -v python3.14t python3.13t 2>/dev/null))
+test-ft:
+	@if [ -z "$(PYTHON_FT)" ]; then 	    echo "test-ft: skipped: no free-threaded Python here (PYTHON_FT=/path/to/python3.14t make test-ft; make python-ft builds one)"; 	else $(PYTHON_FT) tools/test_ft.py; fi
+
+# CPython 3.14 built with --disable-gil from its source (tools/build-python-ft.sh),
+# into build/python-ft, which make clean keeps. Not part of make test.
+python-ft:
+	tools/build-python-ft.sh build/python-ft
 
 
 # Every lesson run in JupyterLab, Run All Cells, in headless Chromium (make test
@@ -223,10 +243,11 @@ homework: setup
 	@$(PY) exercises/homework.py $(if $(ALL),--all)
 
 # ---- housekeeping ----
-# build/s2 (S2 built from source) and build/distro (debootstrapped systems) are
-# slow to remake and stay; --one-file-system never follows a test-distro mount.
+# build/s2 (S2 built from source), build/distro (debootstrapped systems) and
+# build/python-ft (a free-threaded CPython) are slow to remake and stay;
+# --one-file-system never follows a test-distro mount.
 clean:
-	if [ -d build ]; then find build -mindepth 1 -maxdepth 1 -not -name s2 -not -name distro \
+	if [ -d build ]; then find build -mindepth 1 -maxdepth 1 -not -name s2 -not -name distro -not -name python-ft \
 	    -exec rm -rf --one-file-system {} +; fi
 	rm -rf .pytest_cache .hypothesis
 	find extensions \( -name '*.so' -o -name '*.pb-c.[ch]' \) -delete

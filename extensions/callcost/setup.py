@@ -9,6 +9,7 @@
 """
 import pathlib
 import sys
+import sysconfig
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -42,12 +43,16 @@ setup(
     cmdclass={"build_ext": build_ext_with_a_plain_library},
     ext_modules=[
         Extension("callcost", sources=["callcost.c"], extra_compile_args=FLAGS),
-        # The same source against the stable ABI of CPython 3.10 (callcost_abi3.abi3.so).
-        Extension("callcost_abi3", sources=["callcost.c"], extra_compile_args=FLAGS, py_limited_api=True,
-                  define_macros=[("Py_LIMITED_API", "0x030A0000"), ("CALLCOST_ABI3", None)]),
+        # The same source against the stable ABI of CPython 3.10 (callcost_abi3.abi3.so); not on
+        # a free-threaded Python, which has no stable ABI.
+        *([] if sysconfig.get_config_var("Py_GIL_DISABLED") else [
+            Extension("callcost_abi3", sources=["callcost.c"], extra_compile_args=FLAGS, py_limited_api=True,
+                      define_macros=[("Py_LIMITED_API", "0x030A0000"), ("CALLCOST_ABI3", None)])]),
         Extension(PLAIN_LIBRARY, sources=["add.c"], extra_compile_args=FLAGS),
         *cythonize([Extension("callcost_cython", sources=["callcost_cython.pyx"],
                               extra_compile_args=FLAGS)],
+                   # add() keeps no state: no GIL needed (Py_mod_gil, Cython 3.1+)
+                   compiler_directives={"freethreading_compatible": True},
                    build_dir=str(HERE.parent.parent / "build" / "cython" / "callcost"), quiet=True),
     ],
     cffi_modules=["callcost_cffi_build.py:ffibuilder"],

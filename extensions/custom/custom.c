@@ -13,6 +13,17 @@
 #include <Python.h>
 #include <structmember.h> /* T_LONG, T_OBJECT_EX, READONLY (Py_T_* from 3.12) */
 
+/* A critical section (3.13+) locks one object, or two, for the statements
+ * between BEGIN and END on a free-threaded Python, where two threads can run
+ * this file's functions on the same Person at once; with a GIL the macros
+ * compile to nothing. Older Pythons have only the GIL: nothing to lock. */
+#if PY_VERSION_HEX < 0x030D0000
+#  define Py_BEGIN_CRITICAL_SECTION(op) {
+#  define Py_END_CRITICAL_SECTION() }
+#  define Py_BEGIN_CRITICAL_SECTION2(a, b) {
+#  define Py_END_CRITICAL_SECTION2() }
+#endif
+
 /* [region: object] */
 typedef struct {
     PyObject_HEAD
@@ -106,12 +117,22 @@ person_init(PyObject *op, PyObject *args, PyObject *kwargs)
         PyErr_Format(PyExc_ValueError, "age must be at least 0, not %ld", age);
         return -1;
     }
-    /* __init__ may run twice: Py_XSETREF releases the old value only after the
-     * new one is stored, so nothing leaks and no half-updated object is seen. */
-    Py_XSETREF(self->name, Py_NewRef(name));
-    if (email != NULL)
-        Py_XSETREF(self->email, Py_NewRef(email));
+    /* __init__ may run twice: the old values are released, after the new ones
+     * are stored (under the lock), so nothing leaks and no half-updated object
+     * is seen. Released outside the lock: releasing may run any code (a str
+     * subclass's __del__). */
+    PyObject *old_name, *old_email = NULL;
+    Py_BEGIN_CRITICAL_SECTION(self);
+    old_name = self->name;
+    self->name = Py_NewRef(name);
+    if (email != NULL) {
+        old_email = self->email;
+        self->email = Py_NewRef(email);
+    }
     self->age = age;
+    Py_END_CRITICAL_SECTION();
+    Py_XDECREF(old_name);
+    Py_XDECREF(old_email);
     return 0;
 }
 
@@ -151,12 +172,40 @@ person_dealloc(PyObject *op)
     Py_DECREF(type);
 }
 
-/* name and email: getters and setters that check, and refuse deletion. */
+/* [region: critical_section] */
+/* name and email: getters and setters that check, and refuse deletion. The
+ * reference is taken, or the field replaced, under the Person's lock: without
+ * it, on a free-threaded Python, a getter could read the old name just as a
+ * setter in another thread releases it. */
+static PyObject *
+get_field(Person *self, PyObject **field)
+{
+    PyObject *value;
+    (void)self; /* used by the lock only, which a build with a GIL compiles away */
+    Py_BEGIN_CRITICAL_SECTION(self);
+    value = Py_NewRef(*field);
+    Py_END_CRITICAL_SECTION();
+    return value;
+}
+
+static void
+set_field(Person *self, PyObject **field, PyObject *value)
+{
+    PyObject *old;
+    (void)self; /* as in get_field */
+    Py_BEGIN_CRITICAL_SECTION(self);
+    old = *field;
+    *field = Py_NewRef(value);
+    Py_END_CRITICAL_SECTION();
+    Py_DECREF(old); /* outside the lock: releasing may run any code */
+}
+/* [end: critical_section] */
+
 static PyObject *
 person_get_name(PyObject *op, void *Py_UNUSED(closure))
 {
     Person *self = (Person *)op;
-    return Py_NewRef(self->name);
+    return get_field(self, &self->name);
 }
 
 static int
@@ -169,7 +218,7 @@ person_set_name(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
     }
     if (check_name(value) < 0)
         return -1;
-    Py_SETREF(self->name, Py_NewRef(value));
+    set_field(self, &self->name, value);
     return 0;
 }
 
@@ -177,7 +226,7 @@ static PyObject *
 person_get_email(PyObject *op, void *Py_UNUSED(closure))
 {
     Person *self = (Person *)op;
-    return Py_NewRef(self->email);
+    return get_field(self, &self->email);
 }
 
 static int
@@ -192,7 +241,7 @@ person_set_email(PyObject *op, PyObject *value, void *Py_UNUSED(closure))
         PyErr_Format(PyExc_TypeError, "email must be a str, not %.100s", Py_TYPE(value)->tp_name);
         return -1;
     }
-    Py_SETREF(self->email, Py_NewRef(value));
+    set_field(self, &self->email, value);
     return 0;
 }
 
@@ -219,10 +268,16 @@ static PyObject *
 person_birthday(PyObject *op, PyObject *Py_UNUSED(ignored))
 {
     Person *self = (Person *)op;
-    if (self->age == LONG_MAX)
+    long age;
+    int at_limit;
+    /* Test and add as one step: two threads' birthdays add two years. */
+    Py_BEGIN_CRITICAL_SECTION(self);
+    at_limit = self->age == LONG_MAX;
+    age = at_limit ? LONG_MAX : ++self->age;
+    Py_END_CRITICAL_SECTION();
+    if (at_limit)
         return PyErr_Format(PyExc_OverflowError, "age cannot exceed %ld", LONG_MAX);
-    self->age++;
-    return PyLong_FromLong(self->age);
+    return PyLong_FromLong(age);
 }
 
 static PyObject *
@@ -232,8 +287,17 @@ person_repr(PyObject *op)
     /* Name the actual class, so a subclass's repr is right too. */
     const char *class_name = strrchr(Py_TYPE(self)->tp_name, '.');
     class_name = class_name ? class_name + 1 : Py_TYPE(self)->tp_name;
-    return PyUnicode_FromFormat("%s(%R, %ld, email=%R)", class_name, self->name, self->age,
-                                self->email);
+    PyObject *name, *email;
+    long age;
+    Py_BEGIN_CRITICAL_SECTION(self); /* references of our own: %R runs repr() */
+    name = Py_NewRef(self->name);
+    email = Py_NewRef(self->email);
+    age = self->age;
+    Py_END_CRITICAL_SECTION();
+    PyObject *repr = PyUnicode_FromFormat("%s(%R, %ld, email=%R)", class_name, name, age, email);
+    Py_DECREF(name);
+    Py_DECREF(email);
+    return repr;
 }
 
 /* Order by (name, age), like a tuple; anything but a Person: NotImplemented. */
@@ -246,8 +310,11 @@ person_richcompare(PyObject *self, PyObject *other, int op)
     if (!PyObject_TypeCheck(other, state->Person))
         Py_RETURN_NOTIMPLEMENTED;
     Person *a = (Person *)self, *b = (Person *)other;
-    PyObject *key_a = Py_BuildValue("(Ol)", a->name, a->age);
-    PyObject *key_b = Py_BuildValue("(Ol)", b->name, b->age);
+    PyObject *key_a, *key_b;
+    Py_BEGIN_CRITICAL_SECTION2(a, b); /* both, in an order that cannot deadlock */
+    key_a = Py_BuildValue("(Ol)", a->name, a->age);
+    key_b = Py_BuildValue("(Ol)", b->name, b->age);
+    Py_END_CRITICAL_SECTION2();
     PyObject *result = key_a && key_b ? PyObject_RichCompare(key_a, key_b, op) : NULL;
     Py_XDECREF(key_a);
     Py_XDECREF(key_b);
@@ -337,9 +404,9 @@ static PyModuleDef_Slot custom_slots[] = {
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif
 #if PY_VERSION_HEX >= 0x030D0000
-    /* A Person's fields are replaced (Py_XSETREF) with no lock of
-     * their own: on a free-threaded build the GIL stays on for this module. */
-    {Py_mod_gil, Py_MOD_GIL_USED},
+    /* Safe without the GIL: name, email and birthday's age are read and
+     * replaced under the Person's critical section (above). */
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
     {0, NULL},
 };

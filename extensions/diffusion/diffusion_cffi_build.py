@@ -5,7 +5,7 @@ import pathlib
 
 from cffi import FFI
 
-from course_build import WARNINGS  # extensions/common: the course's warnings policy
+from course_build import CFFI_WARNINGS  # extensions/common: the course's warnings policy
 from diffusion_cdef import CDEF
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -25,7 +25,7 @@ ffibuilder.set_source(
     # than the library's (lesson 09, section 5, measures by how much). -fno-wrapv,
     # last, wins; it is safe here because check_grids refuses grids of more than
     # INT_MAX cells.
-    extra_compile_args=["-O3", *WARNINGS, "-fno-wrapv"],
+    extra_compile_args=["-O3", *CFFI_WARNINGS, "-fno-wrapv"],
     libraries=["m"],
 )
 

@@ -6,6 +6,7 @@ As a wheel, or installed:       python -m build --wheel   /   pip install .
 """
 import pathlib
 import sys
+import sysconfig
 
 from setuptools import Extension, setup
 
@@ -14,12 +15,12 @@ from setuptools import Extension, setup
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "common"))
 from course_build import WARNINGS  # noqa: E402
 
-setup(
-    ext_modules=[
-        Extension("first", sources=["first.c"], extra_compile_args=WARNINGS),
-        # The same source against the stable ABI of CPython 3.10: Python.h then declares only
-        # what 3.10 promised to keep, and the module, first_abi3.abi3.so, loads in 3.10 and later.
-        Extension("first_abi3", sources=["first.c"], extra_compile_args=WARNINGS, py_limited_api=True,
-                  define_macros=[("Py_LIMITED_API", "0x030A0000"), ("FIRST_ABI3", None)]),
-    ],
-)
+# The same source against the stable ABI of CPython 3.10: Python.h then declares only
+# what 3.10 promised to keep, and the module, first_abi3.abi3.so, loads in 3.10 and later.
+# Not on a free-threaded Python (3.13t): it has no stable ABI to build against.
+stable_abi = [Extension("first_abi3", sources=["first.c"], extra_compile_args=WARNINGS, py_limited_api=True,
+                        define_macros=[("Py_LIMITED_API", "0x030A0000"), ("FIRST_ABI3", None)])]
+if sysconfig.get_config_var("Py_GIL_DISABLED"):
+    stable_abi = []
+
+setup(ext_modules=[Extension("first", sources=["first.c"], extra_compile_args=WARNINGS), *stable_abi])

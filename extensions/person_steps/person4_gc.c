@@ -165,7 +165,9 @@ static PyModuleDef_Slot person4_slots[] = {
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif
 #if PY_VERSION_HEX >= 0x030D0000
-    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+    /* __init__ and the setter replace name with no lock (custom.c takes one): a
+     * free-threaded Python turns the GIL back on when it imports this step. */
+    {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
     {0, NULL},
 };

@@ -53,7 +53,12 @@ cover_geojson(const std::filesystem::path &path, bool only_id, const gc::CoverOp
     return result;
 }
 
-PYBIND11_MODULE(s2cover_pybind, m)
+// mod_gil_not_used: safe without the GIL, for s2cover's reasons (s2cover.cpp's
+// slots). not_supported: no import in a subinterpreter; Python 3.12+ refuses it
+// there. (3.11 has no such slot, and there an import in one hangs: pybind11's
+// PyGILState_Ensure waits for the GIL its own thread holds.)
+PYBIND11_MODULE(s2cover_pybind, m, py::mod_gil_not_used(),
+                py::multiple_interpreters::not_supported())
 {
     m.doc() = "Google S2 coverings of GeoJSON polygons (C++, pybind11).";
 

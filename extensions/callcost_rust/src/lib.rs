@@ -8,8 +8,9 @@ pub fn wrapping_add(a: i64, b: i64) -> i64 {
 }
 
 // [region: add]
+// gil_used = false (PyO3 0.30's default, written out): needs no GIL, add keeps no state.
 /// add(a, b): what a call costs when the work is nothing.
-#[pyo3::pymodule]
+#[pyo3::pymodule(gil_used = false)]
 mod callcost_rust {
     use pyo3::prelude::*;
 

@@ -181,3 +181,40 @@ def test_the_type_is_immutable_and_its_subclasses_are_not():
 
     Student.school = "MIT"
     assert Student("Eve").school == "MIT"
+
+
+def test_one_person_shared_by_threads():
+    """Four threads on one Person: each sets its own names and emails, reads them
+    back, compares, takes a repr and has birthdays. On a free-threaded Python
+    (make test-ft) they run at once, and only the critical sections keep a read
+    from meeting a name another thread is releasing; with a GIL they take turns.
+    Either way every value read is one that some thread wrote, and no birthday
+    is lost."""
+    import threading
+
+    shared, other = Person("start", 0, email="start@example"), Person("other", 1)
+    rounds, workers = 2000, 4
+    names = {"start"} | {f"name {w} {i}" for w in range(workers) for i in range(rounds)}
+    problems = []
+    barrier = threading.Barrier(workers)
+
+    def work(w):
+        barrier.wait()
+        for i in range(rounds):
+            # new str objects each time, so the old ones really are released
+            shared.name = f"name {w} {i}"
+            shared.email = f"{w}.{i}@example"
+            shared.birthday()
+            if shared.name not in names or not shared.email.endswith("@example"):
+                problems.append((shared.name, shared.email))
+            if not repr(shared).startswith("Person('"):
+                problems.append(repr(shared))
+            _ = shared < other, other < shared
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert problems == []
+    assert shared.age == rounds * workers

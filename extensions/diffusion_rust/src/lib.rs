@@ -69,8 +69,10 @@ pub fn evolve_step(ny: usize, input: &[f64], out: &mut [f64], rate: f64) {
 // ======================= Part 2: the binding =======================
 
 // [region: binding]
+// gil_used = false: needs no GIL; rust-numpy's borrow checks refuse an array
+// that another call is writing (BorrowError), with or without a GIL.
 /// One step of 2-D diffusion in Rust, from NumPy arrays in place.
-#[pyo3::pymodule]
+#[pyo3::pymodule(gil_used = false)]
 mod diffusion_rust {
     use numpy::{
         BorrowError, PyArray2, PyArrayDescrMethods, PyArrayMethods, PyUntypedArray,
