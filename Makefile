@@ -180,7 +180,7 @@ test: build
 
 # ---- free-threaded Python ----
 # The extensions built for a free-threaded CPython (3.14t) and their suites run
-# under it, each folder in a process of its own, then every module's GIL checked
+# under it, each test file in a process of its own, then every module's GIL checked
 # against extensions/common/gil_declarations.py (tools/test_ft.py). Found: PYTHON_FT,
 # else make python-ft's build, else python3.14t or python3.13t on the PATH. None:
 # make test says so in one line and goes on.

@@ -13,9 +13,9 @@ Run by the free-threaded Python itself (this file needs only the standard librar
    names carry the ABI tag (first.cpython-313t-x86_64-linux-gnu.so), so the two
    builds do not meet. The setup.py folders, the CMake folder, the Rust crates
    (cargo's output in build/ft/cargo).
-3. Each folder's suite in a pytest process of its own, so that a module which
-   turns the GIL back on (Py_MOD_GIL_USED) does so for its own folder only; each
-   process reports whether the GIL was on when it ended. Then
+3. Each test file in a pytest process of its own, so that a module which turns
+   the GIL back on (Py_MOD_GIL_USED) does so for its own file only; each process
+   reports whether the GIL was on when it ended. Then
    tests/test_free_threading.py, which imports every module in a fresh process
    and checks the GIL against extensions/common/gil_declarations.py.
 """
@@ -25,6 +25,7 @@ import importlib.util
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -52,10 +53,15 @@ def run(command, **kwargs):
 
 
 def installs(command, timeout=None):
+    """pip install, True if it worked. At the time limit the whole process group
+    goes (pip's compilers with it)."""
+    process = subprocess.Popen([str(c) for c in command], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        return subprocess.run([str(c) for c in command], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=timeout).returncode == 0
+        return process.wait(timeout=timeout) == 0
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         return False
 
 
@@ -115,9 +121,16 @@ def build(python, top):
 
 
 def imported_names(path):
-    """The top-level names a test file imports."""
+    """The top-level names a test file imports, but for those it tries inside a
+    try statement (optional, as s2cover's test_hostile.py takes the official S2
+    bindings)."""
+    tree = ast.parse(path.read_text())
+    optional = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.Try)
+                for statement in node.body for inner in ast.walk(statement)}
     names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
         if isinstance(node, ast.Import):
             names.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -126,50 +139,59 @@ def imported_names(path):
 
 
 def runnable(python, test_files):
-    """The test files whose imports all resolve in the venv, and the others with
-    what they lack."""
-    probe = ("import importlib.util, sys\n"
-             "for name in sys.argv[1:]:\n"
-             "    print(name, importlib.util.find_spec(name) is not None)")
-    names = sorted(set().union(*(imported_names(f) for f in test_files)))
-    found = subprocess.run([python, "-c", probe, *names], check=True, capture_output=True,
-                           text=True, cwd=ROOT).stdout.split("\n")
-    present = {line.split()[0] for line in found if line.endswith("True")}
-    local = {f.stem for f in test_files} | {"conftest"}
+    """The test files whose imports all work in the venv, and the others with the
+    modules they lack (a helper module's own imports count: each name is
+    imported, in a fresh process, from the test file's folder)."""
+    probe = ("import importlib, sys\n"
+             "sys.path.insert(0, sys.argv[1])\n"
+             "for name in sys.argv[2:]:\n"
+             "    try:\n"
+             "        importlib.import_module(name)\n"
+             "    except ModuleNotFoundError as missing:\n"
+             "        print(name, missing.name)")
     keep, left_out = [], {}
     for f in test_files:
-        lacking = sorted(n for n in imported_names(f) - present - local
-                         if not (f.parent / f"{n}.py").is_file())
+        names = sorted(imported_names(f) - {p.stem for p in f.parent.glob("*.py")})
+        printed = subprocess.run([python, "-c", probe, f.parent, *names], capture_output=True,
+                                 text=True, cwd=ROOT).stdout.split("\n")
+        lacking = sorted({line.split()[1] for line in printed if line.strip()})
         (left_out.__setitem__(f, lacking) if lacking else keep.append(f))
     return keep, left_out
 
 
 def suites(python, top):
-    """Each folder's tests in a pytest process of its own. Returns the failures."""
+    """Each test file in a pytest process of its own. Returns the failures."""
     failed = []
     report = top / "gil-at-exit.txt"
     for folder in sorted(p.parent for p in EXTENSIONS.glob("*/tests")):
         files = sorted(folder.glob("tests/test_*.py"))
+        conftest = folder / "tests" / "conftest.py"
+        if conftest.is_file():          # what it imports, every test file of the folder needs
+            _, lacking = runnable(python, [conftest])
+            if lacking:
+                say(f"left out {folder.name}'s suite: its conftest.py needs {', '.join(lacking[conftest])} "
+                    "(not installable for this Python)")
+                continue
         keep, left_out = runnable(python, files)
         for f, lacking in left_out.items():
-            say(f"left out {f.relative_to(ROOT)}: needs {', '.join(lacking)} (no wheel for this Python)")
-        if not keep:
-            continue
-        report.unlink(missing_ok=True)
-        started = time.monotonic()
-        result = subprocess.run(
-            [python, "-X", "faulthandler", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tools.ft_report",
-             # A module that declares the GIL used turns it on with this warning:
-             # expected here (tests/test_free_threading.py checks which ones do).
-             "-W", f"ignore:{GIL_WARNING}:RuntimeWarning", *keep],
-            cwd=ROOT, env=dict(os.environ, PYEXT_FT_REPORT=str(report), PYTHONPATH=str(ROOT)),
-            capture_output=True, text=True)
-        summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
-        gil = report.read_text().strip() if report.is_file() else "unknown"
-        say(f"{folder.name}: {summary} in {time.monotonic() - started:.0f} s; GIL at the end: {gil}")
-        if result.returncode != 0:
-            failed.append(folder.name)
-            print(result.stdout[-6000:], result.stderr[-3000:], sep="\n")
+            say(f"left out {f.relative_to(ROOT)}: needs {', '.join(lacking)} (not installable for this Python)")
+        for test_file in keep:
+            report.unlink(missing_ok=True)
+            started = time.monotonic()
+            result = subprocess.run(
+                [python, "-X", "faulthandler", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                 "-p", "tools.ft_report",
+                 # A module that declares the GIL used turns it on with this warning:
+                 # expected here (tests/test_free_threading.py checks which ones do).
+                 "-W", f"ignore:{GIL_WARNING}:RuntimeWarning", test_file],
+                cwd=ROOT, env=dict(os.environ, PYEXT_FT_REPORT=str(report), PYTHONPATH=str(ROOT)),
+                capture_output=True, text=True)
+            summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
+            gil = report.read_text().strip() if report.is_file() else "unknown"
+            say(f"{test_file.relative_to(EXTENSIONS)}: {summary}; GIL at the end: {gil}")
+            if result.returncode != 0:
+                failed.append(str(test_file.relative_to(EXTENSIONS)))
+                print(result.stdout[-6000:], result.stderr[-3000:], sep="\n")
     return failed
 
 

@@ -6,13 +6,18 @@ its one line (callcost.c, built twice: callcost and callcost_abi3; callcost_cyth
 import ctypes
 import pathlib
 import sys
+import sysconfig
 
 from cffi import FFI
 
 import _callcost_cffi
 import callcost
-import callcost_abi3
 import callcost_cython
+
+# A free-threaded Python has no stable ABI: callcost_abi3 is not built for it.
+STABLE_ABI = not sysconfig.get_config_var("Py_GIL_DISABLED")
+if STABLE_ABI:
+    import callcost_abi3
 
 
 def library_path():
@@ -47,8 +52,8 @@ VARIANTS = {
     "C API, METH_FASTCALL": callcost.add_fastcall,
     "C API, METH_VARARGS": callcost.add_varargs,
     # callcost.c again, compiled against the stable ABI of CPython 3.10
-    "C API, METH_FASTCALL, stable ABI": callcost_abi3.add_fastcall,
-    "C API, METH_VARARGS, stable ABI": callcost_abi3.add_varargs,
+    **({"C API, METH_FASTCALL, stable ABI": callcost_abi3.add_fastcall,
+        "C API, METH_VARARGS, stable ABI": callcost_abi3.add_varargs} if STABLE_ABI else {}),
     "Cython cpdef": callcost_cython.add,
     "cffi API": _callcost_cffi.lib.add,
     "cffi ABI": _abi_lib.add,

@@ -53,6 +53,7 @@ setup(
                               extra_compile_args=FLAGS)],
                    # add() keeps no state: no GIL needed (Py_mod_gil, Cython 3.1+)
                    compiler_directives={"freethreading_compatible": True},
+                   force=True,  # the C again: Cython's own check sees the .pyx, not the directives
                    build_dir=str(HERE.parent.parent / "build" / "cython" / "callcost"), quiet=True),
     ],
     cffi_modules=["callcost_cffi_build.py:ffibuilder"],

@@ -40,6 +40,7 @@ setup(
         # it changes), so each module tells a free-threaded Python it needs no
         # GIL (Py_mod_gil, Cython 3.1+).
         compiler_directives={"freethreading_compatible": True},
+        force=True,  # the C again whenever this runs: Cython's own check sees the .pyx, not these directives
         build_dir=str(CYTHON_C),
         quiet=True,
     ),

@@ -2,6 +2,7 @@
 before it got wrong (tested here as it is, so the lesson's claims hold)."""
 import gc
 import sys
+import sysconfig
 import weakref
 
 import pytest
@@ -98,6 +99,9 @@ def test_step3_is_not_tracked():
     assert not gc.is_tracked(person3_checked.Person("Ada"))
 
 
+@pytest.mark.skipif(bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+                    reason="a free-threaded build counts a heap type's references per thread, "
+                           "and sys.getrefcount sees only the shared part")
 @pytest.mark.parametrize("step", STEPS, ids=lambda m: m.__name__)
 def test_instances_release_their_type(step):
     make = (lambda: step.Person()) if step is person1_bare else (lambda: step.Person("Ada"))

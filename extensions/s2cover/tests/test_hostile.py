@@ -9,10 +9,14 @@ import json
 import math
 import os
 import pathlib
+import sysconfig
 import textwrap
 
 import pytest
-import s2geometry as s2
+try:
+    import s2geometry as s2     # the official bindings: each cell checked valid where they install
+except ImportError:             # (they have no wheel for a free-threaded Python: make test-ft)
+    s2 = None
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -207,6 +211,12 @@ def test_min_level_forcing_too_many_cells_is_refused_at_once(run_child, module):
     assert lines == ["ValueError " + too_many(22), "True True", "9727172662748250112"]
 
 
+# What a covering of 118,270 cells may leave behind: with a GIL, Python gives the
+# memory of the list back; a free-threaded build allocates objects with mimalloc,
+# which keeps freed pages for reuse (9 to 11 MiB seen on 3.14t).
+KEPT_BY_THE_ALLOCATOR_MIB = 16 if sysconfig.get_config_var("Py_GIL_DISABLED") else 8
+
+
 @binding
 def test_too_many_cells_found_during_the_covering_frees_everything(run_child, module, tmp_path):
     """A 2000 km strip 11 m wide: its area and interior say too little, so the
@@ -225,7 +235,8 @@ def test_too_many_cells_found_during_the_covering_frees_everything(run_child, mo
         after_refusal = rss_mib() - before
         cells = len(m.cover_geojson(LUBBOCK, min_level=16))
         after_covering = rss_mib() - before
-        print(cells, {UNDER_ASAN} or (after_refusal < 8 and after_covering < 8), after_refusal, after_covering)
+        print(cells, {UNDER_ASAN} or (after_refusal < 8 and after_covering < {KEPT_BY_THE_ALLOCATOR_MIB}),
+              after_refusal, after_covering)
         """)
     assert lines[0] == "ValueError " + too_many(18, level_mod=3)
     assert lines[1].split()[:2] == ["118270", "True"], lines[1]
@@ -546,7 +557,7 @@ def agree(path, options):
     first, *others = (outcome(module, path, **options) for module in BINDINGS)
     assert all(other == first for other in others), [first, *others]
     if first[0] == "cells":
-        assert all(s2.S2CellId(c).is_valid() for c in first[1])
+        assert s2 is None or all(s2.S2CellId(c).is_valid() for c in first[1])
     else:
         assert first[0] is ValueError, first
         assert len(first[1]) < 400 and "C++" not in first[1], first[1]
@@ -661,3 +672,23 @@ def test_threads_calling_at_once_get_the_same_cells(module):
     for t in threads:
         t.join()
     assert results == [expected] * 4
+
+
+@binding
+def test_threads_asking_for_cell_ids_at_once_get_the_same_ids(module):
+    """cell_id keeps the GIL through its call: with a GIL the four threads take
+    turns, on a free-threaded Python (make test-ft) they run at once."""
+    import threading
+    points = [(lat, lng) for lat in range(-80, 81, 20) for lng in range(-170, 171, 40)]
+    expected = [module.cell_id(lat, lng, 30) for lat, lng in points]
+    results = [None] * 4
+
+    def work(k):
+        results[k] = [[module.cell_id(lat, lng, 30) for lat, lng in points] for _ in range(100)]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [[expected] * 100] * 4

@@ -1,5 +1,6 @@
 """targets_negative: exact results against sets and NumPy, every error, the GIL, memory."""
 import os
+import sysconfig
 
 import numpy as np
 import pytest
@@ -189,9 +190,13 @@ def test_other_threads_run_during_the_call(tmp_path, python_thread_beside):
             tmp_path / "all", tmp_path / "in", tmp_path / "out", key64=True)).share
     # Released: the ticker runs through the whole call. Held: at most until the
     # interpreter hands the GIL back to the caller (the 5 ms switch interval).
+    # On a free-threaded Python there is no GIL to hold: it runs through both.
     released = share_of_call_with_python_running(targets)
     held = share_of_call_with_python_running(targets_gil)
-    assert released > 0.9 and held < 0.2, (released, held)
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        assert released > 0.9 and held > 0.9, (released, held)
+    else:
+        assert released > 0.9 and held < 0.2, (released, held)
 
 
 # ---- memory ----
