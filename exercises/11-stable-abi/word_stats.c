@@ -21,7 +21,8 @@ longest(PyObject *Py_UNUSED(module), PyObject *words)
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(words); i++) {
         PyObject *word = PyList_GET_ITEM(words, i);
         if (!PyUnicode_Check(word)) {
-            PyErr_Format(PyExc_TypeError, "words[%zd] must be a str, not %.100s", i, Py_TYPE(word)->tp_name);
+            PyErr_Format(PyExc_TypeError, "words[%zd] must be a str, not %.100s", i,
+                         Py_TYPE(word)->tp_name);
             return NULL;
         }
         if (PyUnicode_GET_LENGTH(word) > best_length) {
