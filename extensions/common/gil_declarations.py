@@ -41,10 +41,12 @@ _PURE_RUNG = "a pure function of its arguments: no state it changes"
 MODULES = [
     Module("first", "C API", "first/first.c", NOT_USED, "functions of their arguments, no state"),
     Module("first_abi3", "C API", "first/first.c", NO_FT_BUILD,
-           "the stable ABI (3.10) cannot name the slot, and a free-threaded Python loads no abi3 module"),
+           "the stable ABI of 3.10 cannot name the slot; a free-threaded Python has no stable ABI, "
+           "so this build is left out there"),
     Module("callcost", "C API", "callcost/callcost.c", NOT_USED, "add() keeps no state"),
     Module("callcost_abi3", "C API", "callcost/callcost.c", NO_FT_BUILD,
-           "the stable ABI (3.10) cannot name the slot, and a free-threaded Python loads no abi3 module"),
+           "the stable ABI of 3.10 cannot name the slot; a free-threaded Python has no stable ABI, "
+           "so this build is left out there"),
     Module("counters", "C API", "counters/counters.c", NOT_USED,
            "no mutable C globals; each call counts into tables of its own, the file read without the GIL"),
     Module("targets", "C API", "targets/targets.c", NOT_USED,
