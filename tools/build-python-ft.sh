@@ -38,24 +38,7 @@ start=$(date +%s)
 rm -rf "$work" "$prefix"
 mkdir -p "$work"
 echo "build-python-ft: fetching CPython $VERSION from Ubuntu's archive"
-python3 - "$ORIG" "$work/$ORIG" "$ORIG_SHA256" $ARCHIVES <<'PY'
-import hashlib, sys, urllib.request
-name, path, want, *archives = sys.argv[1:]
-for archive in archives:
-    url = f"{archive}/{name}"
-    try:
-        with urllib.request.urlopen(url, timeout=120) as response:
-            data = response.read()
-    except OSError as error:
-        print(f"build-python-ft: {url}: {error}", file=sys.stderr)
-        continue
-    got = hashlib.sha256(data).hexdigest()
-    if got == want:
-        open(path, "wb").write(data)
-        sys.exit(0)
-    print(f"build-python-ft: {url}: SHA-256 {got}, expected {want}", file=sys.stderr)
-sys.exit(f"build-python-ft: no archive served {name} with the pinned SHA-256")
-PY
+python3 "$(dirname "$0")/fetch-pinned.py" build-python-ft "$ORIG" "$work/$ORIG" "$ORIG_SHA256" $ARCHIVES
 tar -xJf "$work/$ORIG" -C "$work"
 src=$work/Python-$VERSION
 echo "build-python-ft: building with $(nproc) jobs (a few minutes; log: $work/build.log)"

@@ -42,26 +42,9 @@ start=$(date +%s)
 rm -rf "$work" "$prefix"
 mkdir -p "$work"
 
-# Fetch with Python (a minimal Debian has no curl); the pinned sum is the check.
+# The pinned sum is the check (tools/fetch-pinned.py).
 fetch() {
-    python3 - "$1" "$work/$1" "$2" $ARCHIVES <<'EOF'
-import hashlib, sys, urllib.request
-name, path, want, *archives = sys.argv[1:]
-for archive in archives:
-    url = f"{archive}/{name}"
-    try:
-        with urllib.request.urlopen(url, timeout=120) as response:
-            data = response.read()
-    except OSError as error:
-        print(f"build-s2: {url}: {error}", file=sys.stderr)
-        continue
-    got = hashlib.sha256(data).hexdigest()
-    if got == want:
-        open(path, "wb").write(data)
-        sys.exit(0)
-    print(f"build-s2: {url}: SHA-256 {got}, expected {want}", file=sys.stderr)
-sys.exit(f"build-s2: no archive served {name} with the pinned SHA-256")
-EOF
+    python3 "$(dirname "$0")/fetch-pinned.py" build-s2 "$1" "$work/$1" "$2" $ARCHIVES
 }
 echo "build-s2: fetching s2geometry $label from Debian's archive"
 fetch "$ORIG" "$ORIG_SHA256"

@@ -93,10 +93,7 @@ def declared_value(module):
     (BY_CFFI for a cffi build script, which declares nothing itself)."""
     text = (EXTENSIONS / module.declared_in).read_text()
     if module.binding == "C API":
-        values = set(_C_SLOT.findall(text))
-        if len(values) != 1:
-            raise ValueError(f"{module.declared_in}: expected one Py_mod_gil value, found {sorted(values)}")
-        return NOT_USED if values == {"NOT_USED"} else USED
+        return NOT_USED if _one_slot_value(module, _C_SLOT, "Py_mod_gil") == "NOT_USED" else USED
     marker = {
         "Cython": r"""["']freethreading_compatible["']\s*:\s*True""",
         "pybind11": r"PYBIND11_MODULE\([^)]*py::mod_gil_not_used\(\)",
@@ -117,8 +114,13 @@ def declared_interpreters(module):
     MULTIPLE_INTERPRETERS_NOT_SUPPORTED. None for the other bindings."""
     if module.binding != "C API":
         return None
-    values = set(_C_INTERPRETERS.findall((EXTENSIONS / module.declared_in).read_text()))
+    return _one_slot_value(module, _C_INTERPRETERS, "Py_mod_multiple_interpreters")
+
+
+def _one_slot_value(module, pattern, slot):
+    """The value a C source gives SLOT: one, however many slot tables name it
+    (first.c's two builds do)."""
+    values = set(pattern.findall((EXTENSIONS / module.declared_in).read_text()))
     if len(values) != 1:
-        raise ValueError(f"{module.declared_in}: expected one Py_mod_multiple_interpreters value, "
-                         f"found {sorted(values)}")
+        raise ValueError(f"{module.declared_in}: expected one {slot} value, found {sorted(values)}")
     return values.pop()
