@@ -195,7 +195,7 @@ python-ft:
 
 
 # Every lesson run in JupyterLab, Run All Cells, in headless Chromium (make test
-# runs lessons 00 and 01 there and checks the others as stored).
+# runs lessons 00 and 11 there and checks the others as stored).
 test-lab: build
 	LAB_RUN=all $(PY) -m pytest tests/test_browser.py
 
