@@ -207,7 +207,7 @@ def main():
     top.mkdir(parents=True, exist_ok=True)
     python, missing = make_venv(top, tag)
     if missing:
-        say(f"no wheel for this Python: {', '.join(missing)}")
+        say(f"not installable for this Python (no wheel; no source build within 5 minutes): {', '.join(missing)}")
     build(python, top)
     failed = suites(python, top)
     say("every module imported in a fresh process (tests/test_free_threading.py)")
