@@ -1,10 +1,11 @@
-"""make test-ft: the extensions' suites under a free-threaded CPython (3.13t, 3.14t).
+"""make test-ft: the extensions' suites under a free-threaded CPython (3.14t or newer;
+not 3.13t, for which cffi 2 refuses to build).
 
-    PYTHON_FT=/path/to/python3.13t make test-ft     (make python-ft builds one)
+    PYTHON_FT=/path/to/python3.14t make test-ft     (make python-ft builds one)
 
 Run by the free-threaded Python itself (this file needs only the standard library):
 
-1. A virtualenv of its own, build/ft/venv-<3.13t>, with the packages the builds
+1. A virtualenv of its own, build/ft/venv-<3.14t>, with the packages the builds
    and the suites need, at the versions requirements.txt pins (it is the
    constraints file). The suites' own libraries come as wheels, or else are built
    from source within 5 minutes each: one that cannot be had for this Python is
@@ -200,6 +201,9 @@ def main():
     parser.parse_args()
     if not sysconfig.get_config_var("Py_GIL_DISABLED"):
         sys.exit(f"test-ft: {sys.executable} is not a free-threaded build (sysconfig's Py_GIL_DISABLED is not 1)")
+    if sys.version_info < (3, 14):
+        sys.exit(f"test-ft: {sys.executable} is a free-threaded {sys.version.split()[0]}: cffi 2 does not build "
+                 "for a free-threaded 3.13 (the course's cffi modules); use 3.14t or newer (make python-ft)")
     tag = f"{sys.version_info.major}.{sys.version_info.minor}t"
     say(f"CPython {sys.version.split()[0]} free-threaded ({sys.executable})")
     started = time.monotonic()

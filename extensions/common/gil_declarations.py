@@ -32,6 +32,7 @@ class Module:
     declared_in: str    # the file that says it, relative to extensions/
     gil: str            # NOT_USED, USED, BY_CFFI or NO_FT_BUILD
     reason: str
+    stable_abi: bool = False    # built against the 3.10 stable ABI (Py_LIMITED_API)
 
 
 _SAME_AS_S2COVER = ("the C++ work already runs with the GIL released, beside other calls; "
@@ -42,11 +43,11 @@ MODULES = [
     Module("first", "C API", "first/first.c", NOT_USED, "functions of their arguments, no state"),
     Module("first_abi3", "C API", "first/first.c", NO_FT_BUILD,
            "the stable ABI of 3.10 cannot name the slot; a free-threaded Python has no stable ABI, "
-           "so this build is left out there"),
+           "so this build is left out there", stable_abi=True),
     Module("callcost", "C API", "callcost/callcost.c", NOT_USED, "add() keeps no state"),
     Module("callcost_abi3", "C API", "callcost/callcost.c", NO_FT_BUILD,
            "the stable ABI of 3.10 cannot name the slot; a free-threaded Python has no stable ABI, "
-           "so this build is left out there"),
+           "so this build is left out there", stable_abi=True),
     Module("counters", "C API", "counters/counters.c", NOT_USED,
            "no mutable C globals; each call counts into tables of its own, the file read without the GIL"),
     Module("targets", "C API", "targets/targets.c", NOT_USED,
@@ -111,8 +112,10 @@ _C_INTERPRETERS = re.compile(r"\{\s*Py_mod_multiple_interpreters\s*,\s*Py_MOD_([
 def declared_interpreters(module):
     """A C API module's Py_mod_multiple_interpreters value (3.12+), as its source
     writes it: PER_INTERPRETER_GIL_SUPPORTED, MULTIPLE_INTERPRETERS_SUPPORTED or
-    MULTIPLE_INTERPRETERS_NOT_SUPPORTED. None for the other bindings."""
-    if module.binding != "C API":
+    MULTIPLE_INTERPRETERS_NOT_SUPPORTED. None where the module declares none: the
+    other bindings, and a build against the 3.10 stable ABI, which cannot name the
+    slot (3.12+ then gives it the default: a shared GIL only)."""
+    if module.binding != "C API" or module.stable_abi:
         return None
     return _one_slot_value(module, _C_INTERPRETERS, "Py_mod_multiple_interpreters")
 
