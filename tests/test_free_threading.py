@@ -20,8 +20,7 @@ import sysconfig
 
 import pytest
 
-from gil_declarations import (BY_CFFI, MODULES, NO_FT_BUILD, NOT_USED, USED, declared_interpreters,
-                              declared_value)
+from gil_declarations import MODULES, NO_FT_BUILD, NOT_USED, USED, declared_interpreters, declared_value
 
 EXTENSIONS = pathlib.Path(__file__).resolve().parents[1] / "extensions"
 FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
@@ -56,12 +55,6 @@ def test_every_compiled_module_is_listed():
 def test_source_declares_the_listed_value(name):
     module = BY_NAME[name]
     assert declared_value(module) == module.gil, f"{module.declared_in} and gil_declarations disagree"
-
-
-def test_cffi_modules_declare_nothing_themselves():
-    for module in MODULES:
-        if module.binding == "cffi":
-            assert declared_value(module) == BY_CFFI
 
 
 def import_in_a_fresh_process(name):
