@@ -22,7 +22,6 @@ Run by the free-threaded Python itself (this file needs only the standard librar
 """
 import argparse
 import ast
-import importlib.util
 import os
 import pathlib
 import shutil
@@ -34,11 +33,10 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXTENSIONS = ROOT / "extensions"
-# Built, in this order (pb's suite uses the generated protobuf module of its build).
-SETUP_FOLDERS = ["first", "callcost", "counters", "custom", "diffusion", "julia", "pb",
-                 "person_steps", "s2cover", "tarantool_snapshot", "targets"]
-CMAKE_FOLDERS = ["s2cover_nanobind"]
-RUST_CRATES = ["callcost_rust", "counters_rust", "diffusion_rust"]
+# Every extension folder, found as the Makefile finds them: by its build file.
+SETUP_FOLDERS = sorted(p.parent.name for p in EXTENSIONS.glob("*/setup.py"))
+CMAKE_FOLDERS = sorted(p.parent.name for p in EXTENSIONS.glob("*/CMakeLists.txt"))
+RUST_CRATES = sorted(p.parent.name for p in EXTENSIONS.glob("*/Cargo.toml"))
 BUILD_TOOLS = ["setuptools", "cython", "cffi", "pybind11", "nanobind", "cmake", "ninja", "maturin"]
 TEST_LIBRARIES = ["pytest", "hypothesis", "numpy", "lz4", "msgpack", "zstandard", "crc32c",
                   "protobuf", "grpcio-tools", "s2geometry", "numba"]
